@@ -226,8 +226,7 @@ func decodeBody(cl call, body []byte) error {
 // transportError drops the URL from net/http's error (it may carry a filter
 // with user names) and removes the token should it appear anywhere.
 func transportError(cl call, err error, token string) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
 	}
 	if strings.Contains(err.Error(), token) {

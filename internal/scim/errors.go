@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func parseJSONError(e *APIError, body []byte) bool {
 	if e.Message == "" {
 		e.Message = eb.Error
 	}
-	isSCIM := eb.Detail != nil || len(eb.Status) > 0 || containsString(eb.Schemas, SchemaError)
+	isSCIM := eb.Detail != nil || len(eb.Status) > 0 || slices.Contains(eb.Schemas, SchemaError)
 	if isSCIM {
 		if eb.Detail != nil {
 			e.Detail = *eb.Detail
@@ -299,15 +300,6 @@ func redact(s string, secrets []string) string {
 	return s
 }
 
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // TransportError is a request that got no HTTP answer (DNS, connect, TLS,
 // timeout, reset). Its text never contains the request URL.
 type TransportError struct {
@@ -417,8 +409,7 @@ func IsRetryable(err error) bool {
 	if e, ok := AsAPIError(err); ok {
 		return IsThrottled(e) || e.StatusCode >= 500
 	}
-	var te *TransportError
-	if errors.As(err, &te) {
+	if _, ok := errors.AsType[*TransportError](err); ok {
 		return true
 	}
 	var ne net.Error

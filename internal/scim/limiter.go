@@ -80,7 +80,12 @@ func (ls *limiters) wait(ctx context.Context, c Class) (time.Duration, error) {
 			return time.Since(start), err
 		}
 		if err := cl.bucket.Wait(ctx); err != nil {
-			return time.Since(start), err
+			// rate reports "would exceed context deadline" as plain text;
+			// surface the context error so callers can errors.Is it.
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return time.Since(start), ctxErr
+			}
+			return time.Since(start), context.DeadlineExceeded
 		}
 		// A throttled answer may have arrived while we waited for the
 		// bucket; the pause wins over the token we just took.

@@ -167,7 +167,7 @@ func hasValue(values []ComplexValue, v string) bool {
 }
 
 // Bool returns a pointer to b, for the optional Active fields.
-func Bool(b bool) *bool { return &b }
+func Bool(b bool) *bool { return new(b) }
 
 // ListResponse is the SCIM list envelope. Databricks spells the resources key
 // "Resources".
