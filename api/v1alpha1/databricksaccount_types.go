@@ -108,10 +108,13 @@ type RequestRate string
 // IdentityCounts counts the identities bound to an account.
 type IdentityCounts struct {
 	// users bound to this account.
+	// +optional
 	Users int32 `json:"users"`
 	// groups bound to this account.
+	// +optional
 	Groups int32 `json:"groups"`
 	// servicePrincipals bound to this account.
+	// +optional
 	ServicePrincipals int32 `json:"servicePrincipals"`
 }
 

@@ -18,46 +18,200 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
-	databricksv1alpha1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
-// GroupReconciler reconciles a Group object
+// GroupReconciler converges Databricks account groups and their membership.
 type GroupReconciler struct {
-	client.Client
-	Scheme *runtime.Scheme
+	identityBase
+	Options controller.Options
 }
 
-// +kubebuilder:rbac:groups=databricks.scimops.dev,resources=groups,verbs=get;list;watch;create;update;patch;delete
+// NewGroupReconciler wires a GroupReconciler.
+func NewGroupReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options) *GroupReconciler {
+	return &GroupReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec}, Options: opts}
+}
+
+// +kubebuilder:rbac:groups=databricks.scimops.dev,resources=groups,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=groups/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=groups/finalizers,verbs=update
 
-// Reconcile is part of the main kubernetes reconciliation loop which aims to
-// move the current state of the cluster closer to the desired state.
-// TODO(user): Modify the Reconcile function to compare the state specified by
-// the Group object against the actual cluster state, and then
-// perform operations to make the cluster state reflect the state specified by
-// the user.
-//
-// For more details, check Reconcile and its Result here:
-// - https://pkg.go.dev/sigs.k8s.io/controller-runtime@v0.25.0/pkg/reconcile
+// Reconcile converges one Group.
 func (r *GroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	_ = logf.FromContext(ctx)
-
-	// TODO(user): your logic here
-
-	return ctrl.Result{}, nil
+	var g v1.Group
+	if err := r.Get(ctx, req.NamespacedName, &g); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return reconcileIdentity(ctx, &r.identityBase, &g, kindBinding[scim.Group]{
+		newList: func() client.ObjectList { return &v1.GroupList{} },
+		remote: func(obj identityObject, acc *Account) remote[scim.Group] {
+			grp := obj.(*v1.Group)
+			return &groupRemote{g: grp, members: memberResolver{c: r.Client, acc: acc, g: grp}}
+		},
+	})
 }
 
-// SetupWithManager sets up the controller with the Manager.
+// SetupWithManager watches Groups, their accounts, the member resources they
+// reference (a member getting its SCIM id re-queues the group), and groups
+// with the same displayName.
 func (r *GroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	newList := func() client.ObjectList { return &v1.GroupList{} }
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&databricksv1alpha1.Group{}).
+		For(&v1.Group{}, builder.WithPredicates(specOrRequestChanged())).
+		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(r.Client, newList)), builder.WithPredicates(accountReadinessChanged())).
+		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(sameKeyResources(r.Client, newList)), builder.WithPredicates(deletedOnly())).
+		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refUser)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refSP)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refGroup)), builder.WithPredicates(scimIDChanged())).
+		WithOptions(r.Options).
 		Named("group").
 		Complete(r)
+}
+
+// groupRemote binds syncRemote to one Group.
+type groupRemote struct {
+	g        *v1.Group
+	members  memberResolver
+	resolved *resolvedMembers
+}
+
+func (r *groupRemote) describe() string        { return fmt.Sprintf("group %q", r.g.Spec.DisplayName) }
+func (r *groupRemote) naturalKey() string      { return "displayName=" + key(r.g.Spec.DisplayName) }
+func (r *groupRemote) id(g *scim.Group) string { return g.ID }
+
+// byID returns the group with members: listed groups get one GET per sync
+// interval; a group missing from the listing was deleted.
+func (r *groupRemote) byID(ctx context.Context, acc *Account, id string) (*scim.Group, error) {
+	if _, ok := acc.Inventory.GroupByID(id); !ok {
+		return nil, nil
+	}
+	g, err := acc.Inventory.GroupDetail(ctx, acc.Client, id, acc.SyncInterval)
+	if scim.IsNotFound(err) {
+		acc.Inventory.Forget(id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func (r *groupRemote) byKey(ctx context.Context, acc *Account) (*scim.Group, error) {
+	listed, ok := acc.Inventory.GroupByName(r.g.Spec.DisplayName)
+	if !ok {
+		return nil, nil
+	}
+	return r.byID(ctx, acc, listed.ID)
+}
+
+func (r *groupRemote) lookup(ctx context.Context, acc *Account) (*scim.Group, error) {
+	g, err := acc.Client.FindGroupByDisplayName(ctx, r.g.Spec.DisplayName)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	detail, err := acc.Client.GetGroup(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	acc.Inventory.PutGroup(*detail)
+	return detail, nil
+}
+
+func (r *groupRemote) resolve(ctx context.Context) (*resolvedMembers, error) {
+	if r.resolved == nil {
+		res, err := r.members.resolve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("failed to resolve members: %w", err)
+		}
+		r.resolved = &res
+	}
+	return r.resolved, nil
+}
+
+func (r *groupRemote) create(ctx context.Context, acc *Account) (*scim.Group, error) {
+	res, err := r.resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := desiredGroup(r.g.Spec, res.ids)
+	g, err := acc.Client.CreateGroup(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Members) == 0 {
+		g.Members = want.Members
+	}
+	if len(g.Roles) == 0 {
+		g.Roles = want.Roles
+	}
+	acc.Inventory.PutGroup(*g)
+	return g, nil
+}
+
+func (r *groupRemote) update(ctx context.Context, acc *Account, cur *scim.Group) (*scim.Group, []string, error) {
+	res, err := r.resolve(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch := diffGroup(r.g.Spec, res.ids, *cur)
+	for _, ops := range ch.requests {
+		if err := acc.Client.PatchGroup(ctx, cur.ID, ops); err != nil {
+			if scim.IsNotFound(err) {
+				acc.Inventory.Forget(cur.ID)
+			} else {
+				acc.Inventory.Invalidate() // a partly applied change: re-read before the next diff
+			}
+			return nil, nil, err
+		}
+	}
+	if len(ch.requests) > 0 {
+		acc.Inventory.PutGroup(ch.after)
+	}
+	return &ch.after, ch.changed, nil
+}
+
+func (r *groupRemote) remove(ctx context.Context, acc *Account, id string) (string, error) {
+	if r.g.Spec.DeletionPolicy == v1.GroupRetain {
+		return "", nil
+	}
+	err := acc.Client.DeleteGroup(ctx, id)
+	if err == nil || scim.IsNotFound(err) {
+		acc.Inventory.Forget(id)
+	}
+	return v1.EventDeleted, err
+}
+
+func (r *groupRemote) mirror(g *scim.Group) {
+	r.g.Status.MemberCount = int32(len(g.Members))
+	if r.resolved != nil {
+		r.g.Status.UnresolvedMembers = r.resolved.unresolved
+	}
+}
+
+// amend turns a synced group with unresolved members into Ready=False: the
+// rest converged, but the spec is not fully applied.
+func (r *groupRemote) amend(o outcome) outcome {
+	if !o.ready || r.resolved == nil || len(r.resolved.unresolved) == 0 {
+		return o
+	}
+	reason := v1.ReasonMembersUnresolved
+	if len(r.resolved.cycles) > 0 {
+		reason = v1.ReasonMembershipCycle
+	}
+	var parts []string
+	for _, u := range r.resolved.unresolved {
+		parts = append(parts, u.Member+" ("+u.Reason+")")
+	}
+	msg := fmt.Sprintf("%d of %d members unresolved; the rest are applied: %s", len(r.resolved.unresolved), len(r.g.Spec.Members), strings.Join(parts, "; "))
+	return outcome{reason: reason, message: msg, requeueAfter: o.requeueAfter, event: o.event}
 }

@@ -18,46 +18,153 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
-	databricksv1alpha1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
-// ServicePrincipalReconciler reconciles a ServicePrincipal object
+// ServicePrincipalReconciler converges Databricks account service principals.
 type ServicePrincipalReconciler struct {
-	client.Client
-	Scheme *runtime.Scheme
+	identityBase
+	Options controller.Options
 }
 
-// +kubebuilder:rbac:groups=databricks.scimops.dev,resources=serviceprincipals,verbs=get;list;watch;create;update;patch;delete
+// NewServicePrincipalReconciler wires a ServicePrincipalReconciler.
+func NewServicePrincipalReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options) *ServicePrincipalReconciler {
+	return &ServicePrincipalReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec}, Options: opts}
+}
+
+// +kubebuilder:rbac:groups=databricks.scimops.dev,resources=serviceprincipals,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=serviceprincipals/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=serviceprincipals/finalizers,verbs=update
 
-// Reconcile is part of the main kubernetes reconciliation loop which aims to
-// move the current state of the cluster closer to the desired state.
-// TODO(user): Modify the Reconcile function to compare the state specified by
-// the ServicePrincipal object against the actual cluster state, and then
-// perform operations to make the cluster state reflect the state specified by
-// the user.
-//
-// For more details, check Reconcile and its Result here:
-// - https://pkg.go.dev/sigs.k8s.io/controller-runtime@v0.25.0/pkg/reconcile
+// Reconcile converges one ServicePrincipal.
 func (r *ServicePrincipalReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	_ = logf.FromContext(ctx)
-
-	// TODO(user): your logic here
-
-	return ctrl.Result{}, nil
+	var s v1.ServicePrincipal
+	if err := r.Get(ctx, req.NamespacedName, &s); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return reconcileIdentity(ctx, &r.identityBase, &s, kindBinding[scim.ServicePrincipal]{
+		newList: func() client.ObjectList { return &v1.ServicePrincipalList{} },
+		remote: func(obj identityObject, _ *Account) remote[scim.ServicePrincipal] {
+			return &spRemote{s: obj.(*v1.ServicePrincipal)}
+		},
+	})
 }
 
-// SetupWithManager sets up the controller with the Manager.
+// SetupWithManager watches ServicePrincipals, their accounts, and others with the same natural key.
 func (r *ServicePrincipalReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	newList := func() client.ObjectList { return &v1.ServicePrincipalList{} }
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&databricksv1alpha1.ServicePrincipal{}).
+		For(&v1.ServicePrincipal{}, builder.WithPredicates(specOrRequestChanged())).
+		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(r.Client, newList)), builder.WithPredicates(accountReadinessChanged())).
+		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(sameKeyResources(r.Client, newList)), builder.WithPredicates(deletedOnly())).
+		WithOptions(r.Options).
 		Named("serviceprincipal").
 		Complete(r)
+}
+
+// spRemote binds syncRemote to one ServicePrincipal. Its natural key is the
+// applicationId when given (Azure), else the displayName.
+type spRemote struct{ s *v1.ServicePrincipal }
+
+func (r *spRemote) describe() string {
+	if r.s.Spec.ApplicationID != "" {
+		return fmt.Sprintf("service principal with applicationId %q", r.s.Spec.ApplicationID)
+	}
+	return fmt.Sprintf("service principal %q", r.s.Spec.DisplayName)
+}
+
+func (r *spRemote) naturalKey() string {
+	if r.s.Spec.ApplicationID != "" {
+		return "applicationId=" + key(r.s.Spec.ApplicationID)
+	}
+	return "displayName=" + key(r.s.Spec.DisplayName)
+}
+
+func (r *spRemote) id(s *scim.ServicePrincipal) string { return s.ID }
+
+func (r *spRemote) byID(_ context.Context, acc *Account, id string) (*scim.ServicePrincipal, error) {
+	return found(acc.Inventory.SPByID(id))
+}
+
+func (r *spRemote) byKey(_ context.Context, acc *Account) (*scim.ServicePrincipal, error) {
+	if r.s.Spec.ApplicationID != "" {
+		return found(acc.Inventory.SPByApplicationID(r.s.Spec.ApplicationID))
+	}
+	return found(acc.Inventory.SPByDisplayName(r.s.Spec.DisplayName))
+}
+
+// lookup asks Databricks directly. Account SCIM 2.1 filters service
+// principals by applicationId only, so a displayName is found by re-listing.
+func (r *spRemote) lookup(ctx context.Context, acc *Account) (*scim.ServicePrincipal, error) {
+	if r.s.Spec.ApplicationID == "" {
+		acc.Inventory.Invalidate()
+		if err := acc.Inventory.EnsureFresh(ctx, acc.Client, acc.SyncInterval); err != nil {
+			return nil, err
+		}
+		return r.byKey(ctx, acc)
+	}
+	s, err := acc.Client.FindServicePrincipalByApplicationID(ctx, r.s.Spec.ApplicationID)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	acc.Inventory.PutSP(*s)
+	return s, nil
+}
+
+func (r *spRemote) create(ctx context.Context, acc *Account) (*scim.ServicePrincipal, error) {
+	s, err := acc.Client.CreateServicePrincipal(ctx, desiredSP(r.s.Spec))
+	if err != nil {
+		return nil, err
+	}
+	acc.Inventory.PutSP(*s)
+	return s, nil
+}
+
+func (r *spRemote) update(ctx context.Context, acc *Account, cur *scim.ServicePrincipal) (*scim.ServicePrincipal, []string, error) {
+	ops, after, changed := diffSP(r.s.Spec, *cur)
+	if len(ops) == 0 {
+		return cur, nil, nil
+	}
+	if err := acc.Client.PatchServicePrincipal(ctx, cur.ID, ops); err != nil {
+		if scim.IsNotFound(err) {
+			acc.Inventory.Forget(cur.ID)
+		}
+		return nil, nil, err
+	}
+	acc.Inventory.PutSP(after)
+	return &after, changed, nil
+}
+
+func (r *spRemote) remove(ctx context.Context, acc *Account, id string) (string, error) {
+	switch r.s.Spec.DeletionPolicy {
+	case v1.PrincipalRetain:
+		return "", nil
+	case v1.PrincipalDelete:
+		err := acc.Client.DeleteServicePrincipal(ctx, id)
+		if err == nil || scim.IsNotFound(err) {
+			acc.Inventory.Forget(id)
+		}
+		return v1.EventDeleted, err
+	default:
+		err := acc.Client.PatchServicePrincipal(ctx, id, []scim.Operation{scim.ReplaceActive(false)})
+		if s, ok := acc.Inventory.SPByID(id); ok && err == nil {
+			s.Active = scim.Bool(false)
+			acc.Inventory.PutSP(s)
+		}
+		return v1.EventDeactivated, err
+	}
+}
+
+func (r *spRemote) mirror(s *scim.ServicePrincipal) {
+	r.s.Status.Active = scim.Bool(s.IsActive())
+	r.s.Status.ApplicationID = s.ApplicationID
 }

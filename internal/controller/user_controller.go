@@ -18,46 +18,139 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
-	databricksv1alpha1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
-// UserReconciler reconciles a User object
+// UserReconciler converges Databricks account users.
 type UserReconciler struct {
-	client.Client
-	Scheme *runtime.Scheme
+	identityBase
+	Options controller.Options
 }
 
-// +kubebuilder:rbac:groups=databricks.scimops.dev,resources=users,verbs=get;list;watch;create;update;patch;delete
+// NewUserReconciler wires a UserReconciler.
+func NewUserReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options) *UserReconciler {
+	return &UserReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec}, Options: opts}
+}
+
+// +kubebuilder:rbac:groups=databricks.scimops.dev,resources=users,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=users/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=users/finalizers,verbs=update
 
-// Reconcile is part of the main kubernetes reconciliation loop which aims to
-// move the current state of the cluster closer to the desired state.
-// TODO(user): Modify the Reconcile function to compare the state specified by
-// the User object against the actual cluster state, and then
-// perform operations to make the cluster state reflect the state specified by
-// the user.
-//
-// For more details, check Reconcile and its Result here:
-// - https://pkg.go.dev/sigs.k8s.io/controller-runtime@v0.25.0/pkg/reconcile
+// Reconcile converges one User.
 func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	_ = logf.FromContext(ctx)
-
-	// TODO(user): your logic here
-
-	return ctrl.Result{}, nil
+	var u v1.User
+	if err := r.Get(ctx, req.NamespacedName, &u); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("userName", u.Spec.UserName))
+	return reconcileIdentity(ctx, &r.identityBase, &u, kindBinding[scim.User]{
+		newList: func() client.ObjectList { return &v1.UserList{} },
+		remote:  func(obj identityObject, _ *Account) remote[scim.User] { return &userRemote{u: obj.(*v1.User)} },
+	})
 }
 
-// SetupWithManager sets up the controller with the Manager.
+// SetupWithManager watches Users (spec changes), their accounts, and other
+// Users with the same userName (so a conflict clears when the owner goes).
 func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&databricksv1alpha1.User{}).
+		For(&v1.User{}, builder.WithPredicates(specOrRequestChanged())).
+		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(r.Client, func() client.ObjectList { return &v1.UserList{} })), builder.WithPredicates(accountReadinessChanged())).
+		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(sameKeyResources(r.Client, func() client.ObjectList { return &v1.UserList{} })), builder.WithPredicates(deletedOnly())).
+		WithOptions(r.Options).
 		Named("user").
 		Complete(r)
+}
+
+// userRemote binds syncRemote to one User.
+type userRemote struct{ u *v1.User }
+
+func (r *userRemote) describe() string       { return fmt.Sprintf("user %q", r.u.Spec.UserName) }
+func (r *userRemote) naturalKey() string     { return "userName=" + key(r.u.Spec.UserName) }
+func (r *userRemote) id(u *scim.User) string { return u.ID }
+
+func (r *userRemote) byID(_ context.Context, acc *Account, id string) (*scim.User, error) {
+	return found(acc.Inventory.UserByID(id))
+}
+
+func (r *userRemote) byKey(_ context.Context, acc *Account) (*scim.User, error) {
+	return found(acc.Inventory.UserByName(r.u.Spec.UserName))
+}
+
+func (r *userRemote) lookup(ctx context.Context, acc *Account) (*scim.User, error) {
+	u, err := acc.Client.FindUserByUserName(ctx, r.u.Spec.UserName)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	acc.Inventory.PutUser(*u)
+	return u, nil
+}
+
+func (r *userRemote) create(ctx context.Context, acc *Account) (*scim.User, error) {
+	u, err := acc.Client.CreateUser(ctx, desiredUser(r.u.Spec))
+	if err != nil {
+		return nil, err
+	}
+	acc.Inventory.PutUser(*u)
+	return u, nil
+}
+
+func (r *userRemote) update(ctx context.Context, acc *Account, cur *scim.User) (*scim.User, []string, error) {
+	ops, after, changed := diffUser(r.u.Spec, *cur)
+	if len(ops) == 0 {
+		return cur, nil, nil
+	}
+	if err := acc.Client.PatchUser(ctx, cur.ID, ops); err != nil {
+		if scim.IsNotFound(err) {
+			acc.Inventory.Forget(cur.ID)
+		}
+		return nil, nil, err
+	}
+	acc.Inventory.PutUser(after)
+	return &after, changed, nil
+}
+
+func (r *userRemote) remove(ctx context.Context, acc *Account, id string) (string, error) {
+	switch r.u.Spec.DeletionPolicy {
+	case v1.PrincipalRetain:
+		return "", nil
+	case v1.PrincipalDelete:
+		err := acc.Client.DeleteUser(ctx, id)
+		if err == nil || scim.IsNotFound(err) {
+			acc.Inventory.Forget(id)
+		}
+		return v1.EventDeleted, err
+	default:
+		err := acc.Client.PatchUser(ctx, id, []scim.Operation{scim.ReplaceActive(false)})
+		if err == nil {
+			if u, ok := acc.Inventory.UserByID(id); ok {
+				u.Active = scim.Bool(false)
+				acc.Inventory.PutUser(u)
+			}
+		}
+		return v1.EventDeactivated, err
+	}
+}
+
+func (r *userRemote) mirror(u *scim.User) {
+	if u == nil {
+		return
+	}
+	r.u.Status.Active = scim.Bool(u.IsActive())
+}
+
+// found adapts an inventory lookup to the remote interface.
+func found[R any](v R, ok bool) (*R, error) {
+	if !ok {
+		return nil, nil
+	}
+	return &v, nil
 }

@@ -1,0 +1,383 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scimops/databricks-scim-operator/internal/scim"
+)
+
+// DefaultWriteShield is how long a local write outranks what Databricks
+// lists: account SCIM reads can be stale for up to about 60 s after a write.
+const DefaultWriteShield = 90 * time.Second
+
+// Attributes requested by the inventory's lists: only what the controllers compare.
+var (
+	userAttributes  = []string{"id", "userName", "displayName", "name", "active", "externalId", "roles"}
+	spAttributes    = []string{"id", "applicationId", "displayName", "active", "externalId", "roles"}
+	groupAttributes = []string{"id", "displayName", "externalId"}
+)
+
+// Inventory is one account's remote state, read by paged lists once per sync
+// interval (plus one GET per managed group for its members and roles), so
+// reconcilers compare against memory instead of calling the API per object.
+// Every write is recorded at once and shields the object from stale lists.
+type Inventory struct {
+	mu          sync.RWMutex
+	snap        snapshot
+	groupDetail map[string]groupDetail // managed groups' members and roles, by id
+	written     map[string]time.Time   // id -> last local write
+	deleted     map[string]time.Time   // id -> local delete (tombstone)
+	refreshedAt time.Time
+	shield      time.Duration
+
+	refreshMu sync.Mutex // one refresh at a time; waiters reuse its result
+}
+
+type snapshot struct {
+	users       map[string]*scim.User
+	userByName  map[string]string
+	sps         map[string]*scim.ServicePrincipal
+	spByAppID   map[string]string
+	spByName    map[string]string
+	groups      map[string]*scim.Group
+	groupByName map[string]string
+}
+
+type groupDetail struct {
+	group    scim.Group // with members and roles
+	loadedAt time.Time
+}
+
+func newSnapshot() snapshot {
+	return snapshot{
+		users: map[string]*scim.User{}, userByName: map[string]string{},
+		sps: map[string]*scim.ServicePrincipal{}, spByAppID: map[string]string{}, spByName: map[string]string{},
+		groups: map[string]*scim.Group{}, groupByName: map[string]string{},
+	}
+}
+
+// NewInventory returns an empty inventory that refreshes on first use;
+// shield is how long local writes outrank listed state (0: DefaultWriteShield).
+func NewInventory(shield time.Duration) *Inventory {
+	if shield <= 0 {
+		shield = DefaultWriteShield
+	}
+	return &Inventory{
+		shield:      shield,
+		snap:        newSnapshot(),
+		groupDetail: map[string]groupDetail{},
+		written:     map[string]time.Time{},
+		deleted:     map[string]time.Time{},
+	}
+}
+
+func key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// EnsureFresh re-lists the account when the last refresh is older than maxAge.
+// Concurrent callers share one refresh.
+func (inv *Inventory) EnsureFresh(ctx context.Context, c scim.Client, maxAge time.Duration) error {
+	if inv.age() < maxAge {
+		return nil
+	}
+	inv.refreshMu.Lock()
+	defer inv.refreshMu.Unlock()
+	if inv.age() < maxAge { // someone else refreshed while we waited
+		return nil
+	}
+	return inv.refresh(ctx, c)
+}
+
+// Invalidate makes the next EnsureFresh re-list.
+func (inv *Inventory) Invalidate() {
+	inv.mu.Lock()
+	inv.refreshedAt = time.Time{}
+	inv.mu.Unlock()
+}
+
+func (inv *Inventory) age() time.Duration {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	if inv.refreshedAt.IsZero() {
+		return time.Duration(1<<63 - 1)
+	}
+	return time.Since(inv.refreshedAt)
+}
+
+func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
+	started := time.Now()
+	next := newSnapshot()
+	if err := c.ListUsers(ctx, scim.ListOptions{Attributes: userAttributes}, func(u scim.User) error {
+		next.putUser(&u)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("failed to list users: %w", err)
+	}
+	if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: spAttributes}, func(s scim.ServicePrincipal) error {
+		next.putSP(&s)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("failed to list service principals: %w", err)
+	}
+	if err := c.ListGroups(ctx, scim.ListOptions{Attributes: groupAttributes}, func(g scim.Group) error {
+		g.Members = nil
+		next.putGroup(&g)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("failed to list groups: %w", err)
+	}
+
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.keepRecentWrites(&next, started)
+	inv.snap = next
+	inv.refreshedAt = started
+	return nil
+}
+
+// keepRecentWrites carries local writes newer than the shield over stale
+// listings, and drops objects deleted locally that a stale list still shows.
+func (inv *Inventory) keepRecentWrites(next *snapshot, now time.Time) {
+	for id, at := range inv.deleted {
+		if now.Sub(at) > inv.shield {
+			delete(inv.deleted, id)
+			continue
+		}
+		next.removeUser(id)
+		next.removeSP(id)
+		next.removeGroup(id)
+	}
+	for id, at := range inv.written {
+		if now.Sub(at) > inv.shield {
+			delete(inv.written, id)
+			continue
+		}
+		if u, ok := inv.snap.users[id]; ok {
+			next.removeUser(id)
+			next.putUser(u)
+		}
+		if s, ok := inv.snap.sps[id]; ok {
+			next.removeSP(id)
+			next.putSP(s)
+		}
+		if g, ok := inv.snap.groups[id]; ok {
+			next.removeGroup(id)
+			next.putGroup(g)
+		}
+	}
+}
+
+func (s *snapshot) putUser(u *scim.User) {
+	if old, ok := s.users[u.ID]; ok {
+		delete(s.userByName, key(old.UserName))
+	}
+	s.users[u.ID] = u
+	s.userByName[key(u.UserName)] = u.ID
+}
+
+func (s *snapshot) removeUser(id string) {
+	if old, ok := s.users[id]; ok {
+		delete(s.userByName, key(old.UserName))
+		delete(s.users, id)
+	}
+}
+
+func (s *snapshot) putSP(sp *scim.ServicePrincipal) {
+	s.removeSP(sp.ID)
+	s.sps[sp.ID] = sp
+	if sp.ApplicationID != "" {
+		s.spByAppID[key(sp.ApplicationID)] = sp.ID
+	}
+	if sp.DisplayName != "" {
+		s.spByName[key(sp.DisplayName)] = sp.ID
+	}
+}
+
+func (s *snapshot) removeSP(id string) {
+	if old, ok := s.sps[id]; ok {
+		delete(s.spByAppID, key(old.ApplicationID))
+		if s.spByName[key(old.DisplayName)] == id {
+			delete(s.spByName, key(old.DisplayName))
+		}
+		delete(s.sps, id)
+	}
+}
+
+func (s *snapshot) putGroup(g *scim.Group) {
+	s.removeGroup(g.ID)
+	s.groups[g.ID] = g
+	s.groupByName[key(g.DisplayName)] = g.ID
+}
+
+func (s *snapshot) removeGroup(id string) {
+	if old, ok := s.groups[id]; ok {
+		delete(s.groupByName, key(old.DisplayName))
+		delete(s.groups, id)
+	}
+}
+
+// UserByID returns a copy of the user with that SCIM id.
+func (inv *Inventory) UserByID(id string) (scim.User, bool) {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	u, ok := inv.snap.users[id]
+	if !ok {
+		return scim.User{}, false
+	}
+	return *u, true
+}
+
+// UserByName returns a copy of the user with that userName (case-insensitive).
+func (inv *Inventory) UserByName(userName string) (scim.User, bool) {
+	inv.mu.RLock()
+	id, ok := inv.snap.userByName[key(userName)]
+	inv.mu.RUnlock()
+	if !ok {
+		return scim.User{}, false
+	}
+	return inv.UserByID(id)
+}
+
+// PutUser records a user as Databricks now has it, after a local write.
+func (inv *Inventory) PutUser(u scim.User) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.snap.putUser(&u)
+	inv.written[u.ID] = time.Now()
+	delete(inv.deleted, u.ID)
+}
+
+// SPByID returns a copy of the service principal with that SCIM id.
+func (inv *Inventory) SPByID(id string) (scim.ServicePrincipal, bool) {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	s, ok := inv.snap.sps[id]
+	if !ok {
+		return scim.ServicePrincipal{}, false
+	}
+	return *s, true
+}
+
+// SPByApplicationID returns the service principal with that applicationId.
+func (inv *Inventory) SPByApplicationID(appID string) (scim.ServicePrincipal, bool) {
+	inv.mu.RLock()
+	id, ok := inv.snap.spByAppID[key(appID)]
+	inv.mu.RUnlock()
+	if !ok {
+		return scim.ServicePrincipal{}, false
+	}
+	return inv.SPByID(id)
+}
+
+// SPByDisplayName returns a service principal with that displayName: the
+// natural key of Databricks-managed principals, whose applicationId is generated.
+func (inv *Inventory) SPByDisplayName(name string) (scim.ServicePrincipal, bool) {
+	inv.mu.RLock()
+	id, ok := inv.snap.spByName[key(name)]
+	inv.mu.RUnlock()
+	if !ok {
+		return scim.ServicePrincipal{}, false
+	}
+	return inv.SPByID(id)
+}
+
+// PutSP records a service principal as Databricks now has it.
+func (inv *Inventory) PutSP(s scim.ServicePrincipal) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.snap.putSP(&s)
+	inv.written[s.ID] = time.Now()
+	delete(inv.deleted, s.ID)
+}
+
+// GroupByID returns a copy of the listed group (without members).
+func (inv *Inventory) GroupByID(id string) (scim.Group, bool) {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	g, ok := inv.snap.groups[id]
+	if !ok {
+		return scim.Group{}, false
+	}
+	return *g, true
+}
+
+// GroupByName returns the group with that displayName (case-insensitive).
+func (inv *Inventory) GroupByName(name string) (scim.Group, bool) {
+	inv.mu.RLock()
+	id, ok := inv.snap.groupByName[key(name)]
+	inv.mu.RUnlock()
+	if !ok {
+		return scim.Group{}, false
+	}
+	return inv.GroupByID(id)
+}
+
+// GroupDetail returns a managed group with its members and roles: one GET
+// per group per maxAge, none while a recent local write shields it.
+func (inv *Inventory) GroupDetail(ctx context.Context, c scim.Client, id string, maxAge time.Duration) (scim.Group, error) {
+	inv.mu.RLock()
+	d, ok := inv.groupDetail[id]
+	shielded := time.Since(inv.written[id]) < inv.shield
+	inv.mu.RUnlock()
+	if ok && (time.Since(d.loadedAt) < maxAge || shielded) {
+		return d.group, nil
+	}
+	g, err := c.GetGroup(ctx, id)
+	if err != nil {
+		if scim.IsNotFound(err) && ok && shielded {
+			return d.group, nil // created moments ago: not visible yet
+		}
+		return scim.Group{}, err
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.groupDetail[id] = groupDetail{group: *g, loadedAt: time.Now()}
+	listed := *g
+	listed.Members, listed.Roles = nil, nil
+	inv.snap.putGroup(&listed)
+	return *g, nil
+}
+
+// PutGroup records a group with its members and roles after a local write.
+func (inv *Inventory) PutGroup(g scim.Group) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	now := time.Now()
+	inv.groupDetail[g.ID] = groupDetail{group: g, loadedAt: now}
+	listed := g
+	listed.Members, listed.Roles = nil, nil
+	inv.snap.putGroup(&listed)
+	inv.written[g.ID] = now
+	delete(inv.deleted, g.ID)
+}
+
+// Forget drops an object deleted locally (or found gone) by SCIM id.
+func (inv *Inventory) Forget(id string) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.snap.removeUser(id)
+	inv.snap.removeSP(id)
+	inv.snap.removeGroup(id)
+	delete(inv.groupDetail, id)
+	delete(inv.written, id)
+	inv.deleted[id] = time.Now()
+}

@@ -1,0 +1,167 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"net/http"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
+)
+
+var _ = Describe("Policies", func() {
+	ctx := context.Background()
+
+	It("reports an existing user as AlreadyExists with adoptionPolicy Never, and adopts it with IfExists", func() {
+		s := newScenario()
+		existing := s.fake.SeedUser(scim.User{UserName: "carol@example.com", DisplayName: "Carol"})
+		u := s.user("carol", "carol@example.com", func(u *v1.User) { u.Spec.DisplayName = "Carol C." })
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectReason(u, metav1.ConditionFalse, v1.ReasonAlreadyExists)
+		Expect(readyOf(u).Message).To(ContainSubstring("set spec.adoptionPolicy: IfExists to adopt it"))
+		Expect(u.Status.ID).To(BeEmpty())
+		Expect(s.fake.Writes()).To(BeZero(), "Never adopts, never writes, never creates a duplicate")
+
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
+		u.Spec.AdoptionPolicy = v1.AdoptionIfExists
+		Expect(k8sClient.Update(ctx, u)).To(Succeed())
+		expectCurrent(u)
+		Expect(u.Status.ID).To(Equal(existing.ID))
+		Expect(u.Status.Adopted).To(BeTrue())
+		r, _ := s.fake.User(existing.ID)
+		Expect(r.DisplayName).To(Equal("Carol C."))
+		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(BeZero())
+		Eventually(func() []string { return eventsFor(u) }).Should(ContainElement(v1.EventAdopted))
+	})
+
+	It("reactivates a deactivated user it adopts", func() {
+		s := newScenario()
+		existing := s.fake.SeedUser(scim.User{UserName: "dave@example.com", Active: ptr.To(false)})
+		u := s.user("dave", "dave@example.com", func(u *v1.User) { u.Spec.AdoptionPolicy = v1.AdoptionIfExists })
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectCurrent(u)
+		Expect(u.Status.ID).To(Equal(existing.ID))
+		r, _ := s.fake.User(existing.ID)
+		Expect(r.IsActive()).To(BeTrue())
+	})
+
+	It("takes over its own create when the id was never recorded (create-pending marker)", func() {
+		s := newScenario()
+		// The manager died between POST and recording status.id: the remote user
+		// exists and the resource still carries the marker.
+		existing := s.fake.SeedUser(scim.User{UserName: "erin@example.com"})
+		u := s.user("erin", "erin@example.com", func(u *v1.User) {
+			u.Annotations = map[string]string{v1.AnnotationCreatePending: "userName=erin@example.com"}
+		})
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectCurrent(u)
+		Expect(u.Status.ID).To(Equal(existing.ID))
+		Expect(u.Status.Adopted).To(BeFalse(), "its own object, not an adoption")
+		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(BeZero())
+		Eventually(func() map[string]string {
+			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
+			return u.Annotations
+		}).ShouldNot(HaveKey(v1.AnnotationCreatePending))
+	})
+
+	It("never writes with managementPolicy Observe", func() {
+		s := newScenario()
+		existing := s.fake.SeedUser(scim.User{UserName: "frank@example.com", DisplayName: "Frank", Active: ptr.To(false)})
+		u := s.user("frank", "frank@example.com", func(u *v1.User) {
+			u.Spec.ManagementPolicy = v1.ManagementObserve
+			u.Spec.DisplayName = "Someone Else"
+		})
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectReason(u, metav1.ConditionTrue, v1.ReasonObserved)
+		Expect(u.Status.ID).To(Equal(existing.ID))
+		Expect(u.Status.Active).To(Equal(ptr.To(false)))
+		Expect(controllerutil.ContainsFinalizer(u, v1.Finalizer)).To(BeFalse())
+
+		missing := s.user("ghost", "ghost@example.com", func(u *v1.User) { u.Spec.ManagementPolicy = v1.ManagementObserve })
+		Expect(k8sClient.Create(ctx, missing)).To(Succeed())
+		expectReason(missing, metav1.ConditionFalse, v1.ReasonNotFound)
+
+		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
+		Eventually(func() bool { return apierrorsIsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{})) }).Should(BeTrue())
+		Expect(s.fake.Writes()).To(BeZero())
+		r, _ := s.fake.User(existing.ID)
+		Expect(r.DisplayName).To(Equal("Frank"))
+	})
+
+	It("lets the oldest resource own a remote object and reports the others as Conflict", func() {
+		s := newScenario()
+		first := s.user("gina", "gina@example.com")
+		Expect(k8sClient.Create(ctx, first)).To(Succeed())
+		expectCurrent(first)
+
+		otherNS := s.namespace + "-other"
+		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: otherNS}})).To(Succeed())
+		second := s.user("gina", "GINA@example.com", func(u *v1.User) { u.Namespace = otherNS; u.Spec.DisplayName = "Imposter" })
+		Expect(k8sClient.Create(ctx, second)).To(Succeed())
+		expectReason(second, metav1.ConditionFalse, v1.ReasonConflict)
+		Expect(readyOf(second).Message).To(ContainSubstring(s.namespace + "/gina"))
+		Expect(second.Status.ID).To(BeEmpty())
+		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
+		Expect(requestsTo(s.fake, http.MethodPatch, "/Users")).To(BeZero())
+
+		By("handing over when the owner goes away")
+		Expect(k8sClient.Delete(ctx, first)).To(Succeed())
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(second), second)).To(Succeed())
+		second.Spec.AdoptionPolicy = v1.AdoptionIfExists
+		Expect(k8sClient.Update(ctx, second)).To(Succeed())
+		expectCurrent(second)
+		Expect(k8sClient.Delete(ctx, second)).To(Succeed())
+	})
+
+	It("refuses a namespace outside the account's namespaceSelector", func() {
+		s := newScenario()
+		acct := &v1.DatabricksAccount{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: s.account}, acct)).To(Succeed())
+		acct.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": "someone-else"}}
+		Expect(k8sClient.Update(ctx, acct)).To(Succeed())
+		u := s.user("henry", "henry@example.com")
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectReason(u, metav1.ConditionFalse, v1.ReasonNamespaceNotAllowed)
+		Expect(s.fake.Writes()).To(BeZero())
+
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: s.account}, acct)).To(Succeed())
+		acct.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": s.namespace}}
+		Expect(k8sClient.Update(ctx, acct)).To(Succeed())
+		expectCurrent(u)
+	})
+
+	It("neither reads nor writes while suspended", func() {
+		s := newScenario()
+		s.fake.ResetRequests()
+		u := s.user("ivy", "ivy@example.com", func(u *v1.User) { u.Spec.Suspend = true })
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		Consistently(func() int { return len(s.fake.Requests()) }, "2s").Should(BeZero())
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
+		u.Spec.Suspend = false
+		Expect(k8sClient.Update(ctx, u)).To(Succeed())
+		expectCurrent(u)
+	})
+})
