@@ -24,6 +24,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -216,7 +217,24 @@ func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, name 
 			return v1.IdentityCounts{}, fmt.Errorf("failed to count identities: %w", err)
 		}
 	}
+	recordReadiness(name, "User", &users)
+	recordReadiness(name, "Group", &groups)
+	recordReadiness(name, "ServicePrincipal", &sps)
 	return v1.IdentityCounts{Users: int32(len(users.Items)), Groups: int32(len(groups.Items)), ServicePrincipals: int32(len(sps.Items))}, nil
+}
+
+// recordReadiness exports how many identities of a kind are Ready.
+func recordReadiness(account, kind string, list client.ObjectList) {
+	var ready, notReady float64
+	_ = forEachItem(list, func(o client.Object) {
+		if meta.IsStatusConditionTrue(o.(v1.Identity).GetIdentityStatus().Conditions, v1.ConditionReady) {
+			ready++
+		} else {
+			notReady++
+		}
+	})
+	managedIdentities.WithLabelValues(account, kind, "true").Set(ready)
+	managedIdentities.WithLabelValues(account, kind, "false").Set(notReady)
 }
 
 func (r *DatabricksAccountReconciler) finish(ctx context.Context, acct *v1.DatabricksAccount, before *v1.DatabricksAccount, o outcome) error {

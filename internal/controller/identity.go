@@ -120,26 +120,32 @@ func (r *identityBase) owner(ctx context.Context, list client.ObjectList, indexV
 	if err := r.List(ctx, list, client.MatchingFields{indexNaturalKey: indexValue}); err != nil {
 		return nil, fmt.Errorf("failed to list resources with natural key %q: %w", indexValue, err)
 	}
-	items, err := meta.ExtractList(list)
-	if err != nil {
-		return nil, err
-	}
 	var objs []client.Object
-	for _, it := range items {
-		objs = append(objs, it.(client.Object))
+	if err := forEachItem(list, func(o client.Object) { objs = append(objs, o) }); err != nil {
+		return nil, err
 	}
 	if len(objs) == 0 {
 		return nil, nil
 	}
+	// creationTimestamp has one-second resolution: on a tie the resource that
+	// already holds the remote id keeps it, then namespace/name decides.
 	sort.Slice(objs, func(i, j int) bool {
 		a, b := objs[i], objs[j]
 		ta, tb := a.GetCreationTimestamp().Time, b.GetCreationTimestamp().Time
 		if !ta.Equal(tb) {
 			return ta.Before(tb)
 		}
+		if ha, hb := holdsID(a), holdsID(b); ha != hb {
+			return ha
+		}
 		return a.GetNamespace()+"/"+a.GetName() < b.GetNamespace()+"/"+b.GetName()
 	})
 	return objs[0], nil
+}
+
+func holdsID(o client.Object) bool {
+	id, ok := o.(v1.Identity)
+	return ok && id.GetIdentityStatus().ID != ""
 }
 
 // conflict reports whether another, older resource owns the same remote object.

@@ -103,6 +103,8 @@ func failed(action string, err error) outcome {
 // result maps an outcome to what controller-runtime should do next.
 func (o outcome) result() (ctrl.Result, error) {
 	switch {
+	case o.stalled && o.requeueAfter > 0: // blocked on something outside the spec: look again later, quietly
+		return ctrl.Result{RequeueAfter: o.requeueAfter}, nil
 	case o.stalled:
 		return ctrl.Result{}, reconcile.TerminalError(errors.New(o.message))
 	case o.err != nil:

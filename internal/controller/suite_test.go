@@ -176,7 +176,7 @@ func (s *scenario) cleanup() {
 		Expect(k8sClient.DeleteAllOf(ctx, obj, client.InNamespace(s.namespace))).To(Succeed())
 	}
 	acct := &v1.DatabricksAccount{ObjectMeta: metav1.ObjectMeta{Name: s.account}}
-	Expect(k8sClient.Delete(ctx, acct)).To(Succeed())
+	Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, acct))).To(Succeed())
 	Eventually(func() bool {
 		return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(acct), acct))
 	}).Should(BeTrue(), "account %s deleted once its identities are gone", s.account)

@@ -44,6 +44,17 @@ func requestsTo(f *scimfake.Server, method, fragment string) int {
 	return n
 }
 
+// acceptedRequestsTo counts like requestsTo, but only requests that were not throttled.
+func acceptedRequestsTo(f *scimfake.Server, method, fragment string) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Method == method && strings.Contains(r.Path, fragment) && r.Status < 300 {
+			n++
+		}
+	}
+	return n
+}
+
 var _ = Describe("User", func() {
 	ctx := context.Background()
 

@@ -39,6 +39,9 @@ type RequestRecord struct {
 	Status     int           `json:"status"`
 	RetryAfter time.Duration `json:"retryAfter,omitempty"`
 	Duration   time.Duration `json:"duration"`
+	// Token is the bearer token presented, so rotation tests can see which
+	// one a client used. It is never logged nor served by the admin endpoint.
+	Token string `json:"-"`
 }
 
 // requestLog keeps recent records and counters.

@@ -280,7 +280,8 @@ func errResponse(e *apiError) response { return response{status: e.status, body:
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	rec := RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")}
 	resp := s.serve(r, &rec)
 	writeResponse(w, resp)
 	rec.Status, rec.Duration = resp.status, time.Since(rec.Time)
