@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -125,6 +126,21 @@ func (r *groupRemote) lookup(ctx context.Context, acc *Account) (*scim.Group, er
 	}
 	acc.Inventory.PutGroup(*detail)
 	return detail, nil
+}
+
+// memberWait is how long a new group waits for its member resources at most
+// between looks; their getting a SCIM id wakes it sooner (watches).
+const memberWait = time.Minute
+
+// waitBeforeCreate holds a new group back while member resources are still
+// being created, so they go into the create instead of a PATCH per arrival.
+func (r *groupRemote) waitBeforeCreate(ctx context.Context) (*outcome, error) {
+	n, err := r.members.pending(ctx)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	o := waiting(v1.ReasonProgressing, "Waiting for member resources to get their SCIM ids, so the group is created with them", memberWait)
+	return &o, nil
 }
 
 func (r *groupRemote) resolve(ctx context.Context) (*resolvedMembers, error) {

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -201,4 +202,46 @@ func (m memberResolver) cycleThrough(ctx context.Context, child *v1.Group) (stri
 		return "", nil
 	}
 	return walk(child, []string{m.g.Spec.DisplayName}, 0)
+}
+
+// pending counts member resources that exist in this account and are still
+// being created (no SCIM id, not stalled): worth waiting for before a create.
+// Members that would form a cycle never count, so a cycle cannot deadlock.
+func (m memberResolver) pending(ctx context.Context) (int, error) {
+	n := 0
+	for _, mem := range m.g.Spec.Members {
+		var obj identityObject
+		var name string
+		switch {
+		case mem.UserRef != nil:
+			obj, name = &v1.User{}, mem.UserRef.Name
+		case mem.ServicePrincipalRef != nil:
+			obj, name = &v1.ServicePrincipal{}, mem.ServicePrincipalRef.Name
+		case mem.GroupRef != nil:
+			obj, name = &v1.Group{}, mem.GroupRef.Name
+		default:
+			continue
+		}
+		if err := m.c.Get(ctx, types.NamespacedName{Namespace: m.g.Namespace, Name: name}, obj); err != nil {
+			if client.IgnoreNotFound(err) != nil {
+				return 0, err
+			}
+			continue
+		}
+		st := obj.GetIdentityStatus()
+		if st.ID != "" || obj.GetAccountName() != m.g.Spec.AccountRef.Name || obj.IsSuspended() ||
+			obj.GetManagementPolicy() == v1.ManagementObserve || apimeta.IsStatusConditionTrue(st.Conditions, v1.ConditionStalled) {
+			continue
+		}
+		if child, ok := obj.(*v1.Group); ok {
+			if path, err := m.cycleThrough(ctx, child); err != nil || path != "" {
+				if err != nil {
+					return 0, err
+				}
+				continue
+			}
+		}
+		n++
+	}
+	return n, nil
 }

@@ -159,17 +159,52 @@ func (r *identityBase) conflict(ctx context.Context, obj identityObject, list cl
 	return &o, nil
 }
 
-// ensureFinalizer persists the finalizer before the first remote write.
-func (r *identityBase) ensureFinalizer(ctx context.Context, obj client.Object) error {
-	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) {
+// prepareWrite persists, in one patch, the finalizer and, right before a
+// create, the create-pending marker (marker != ""): both must be durable
+// before the remote write they protect.
+func (r *identityBase) prepareWrite(ctx context.Context, obj identityObject, marker string) error {
+	wantMarker := marker != "" && obj.GetAnnotations()[v1.AnnotationCreatePending] != marker
+	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) && !wantMarker {
 		return nil
 	}
-	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-	controllerutil.AddFinalizer(obj, v1.Finalizer)
-	if err := r.Patch(ctx, obj, patch); err != nil {
-		return fmt.Errorf("failed to add finalizer: %w", err)
+	err := r.patchMetadata(ctx, obj, func(o client.Object) {
+		controllerutil.AddFinalizer(o, v1.Finalizer)
+		if wantMarker {
+			setAnnotation(o, v1.AnnotationCreatePending, marker)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("failed to record the finalizer and create-pending marker: %w", err)
 	}
 	return nil
+}
+
+// patchMetadata patches finalizers and annotations through a copy, so the
+// status being computed in obj is not replaced by the server's.
+func (r *identityBase) patchMetadata(ctx context.Context, obj client.Object, mutate func(client.Object)) error {
+	cp := obj.DeepCopyObject().(client.Object)
+	patch := client.MergeFrom(cp.DeepCopyObject().(client.Object))
+	mutate(cp)
+	if err := r.Patch(ctx, cp, patch); err != nil {
+		return err
+	}
+	obj.SetFinalizers(cp.GetFinalizers())
+	obj.SetAnnotations(cp.GetAnnotations())
+	obj.SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+func setAnnotation(obj client.Object, key, value string) {
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	if value == "" {
+		delete(ann, key)
+	} else {
+		ann[key] = value
+	}
+	obj.SetAnnotations(ann)
 }
 
 // removeFinalizer lets Kubernetes delete the object.
@@ -177,12 +212,8 @@ func (r *identityBase) removeFinalizer(ctx context.Context, obj client.Object) e
 	if !controllerutil.ContainsFinalizer(obj, v1.Finalizer) {
 		return nil
 	}
-	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-	controllerutil.RemoveFinalizer(obj, v1.Finalizer)
-	if err := r.Patch(ctx, obj, patch); err != nil {
-		return client.IgnoreNotFound(err)
-	}
-	return nil
+	err := r.patchMetadata(ctx, obj, func(o client.Object) { controllerutil.RemoveFinalizer(o, v1.Finalizer) })
+	return client.IgnoreNotFound(err)
 }
 
 // setCreatePending persists (value != "") or clears the create-pending marker.
@@ -190,18 +221,7 @@ func (r *identityBase) setCreatePending(ctx context.Context, obj client.Object, 
 	if obj.GetAnnotations()[v1.AnnotationCreatePending] == value {
 		return nil
 	}
-	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-	ann := obj.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
-	}
-	if value == "" {
-		delete(ann, v1.AnnotationCreatePending)
-	} else {
-		ann[v1.AnnotationCreatePending] = value
-	}
-	obj.SetAnnotations(ann)
-	if err := r.Patch(ctx, obj, patch); err != nil {
+	if err := r.patchMetadata(ctx, obj, func(o client.Object) { setAnnotation(o, v1.AnnotationCreatePending, value) }); err != nil {
 		return fmt.Errorf("failed to record the create-pending marker: %w", err)
 	}
 	return nil
@@ -215,7 +235,9 @@ func (r *identityBase) finish(ctx context.Context, obj identityObject, before cl
 	if o.concluded() {
 		st.ObservedGeneration = obj.GetGeneration()
 	}
-	if o.ready {
+	if o.ready && (o.event != nil || readyChanged || st.LastSyncTime == nil) {
+		// Only when something changed: a resync that finds nothing to do writes
+		// nothing to the API server either.
 		now := metav1.Now()
 		st.LastSyncTime = &now
 	}

@@ -95,10 +95,20 @@ func converge[R any](ctx context.Context, r *identityBase, acc *Account, obj ide
 	if obj.GetManagementPolicy() == v1.ManagementObserve {
 		return observeRemote(ctx, acc, obj, rm)
 	}
-	if err := r.ensureFinalizer(ctx, obj); err != nil {
-		return outcome{reason: v1.ReasonProgressing, message: err.Error(), err: err}
+	if gate, ok := rm.(createGate); ok && obj.GetIdentityStatus().ID == "" {
+		if o, err := gate.waitBeforeCreate(ctx); err != nil {
+			return failed("check member resources", err)
+		} else if o != nil {
+			return *o
+		}
 	}
 	return syncRemote(ctx, r, acc, obj, rm)
+}
+
+// createGate lets a kind hold back its create (a group whose member
+// resources are still being created, so they can go into the create itself).
+type createGate interface {
+	waitBeforeCreate(ctx context.Context) (*outcome, error)
 }
 
 // finalize applies the deletion policy and removes the finalizer. It

@@ -63,6 +63,7 @@ const createRetry = 10 * time.Second
 func syncRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj identityObject, rm remote[R]) outcome {
 	log := ctrl.LoggerFrom(ctx)
 	st := obj.GetIdentityStatus()
+	// A marker left by an earlier reconcile: that create may have succeeded unrecorded.
 	hadMarker := obj.GetAnnotations()[v1.AnnotationCreatePending] == rm.naturalKey()
 
 	var (
@@ -108,7 +109,9 @@ func syncRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj i
 		}
 	}
 	st.ID = rm.id(cur)
-
+	if err := r.prepareWrite(ctx, obj, ""); err != nil {
+		return outcome{reason: v1.ReasonProgressing, message: err.Error(), err: err}
+	}
 	after, changed, err := rm.update(ctx, acc, cur)
 	if err != nil {
 		rm.mirror(cur)
@@ -149,7 +152,7 @@ func adopt[R any](obj identityObject, rm remote[R], cur *R, hadMarker bool) *out
 // "already exists" answer is looked up again and adopted or reported, never
 // created a second time.
 func createRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj identityObject, rm remote[R], hadMarker bool) (*R, *outcome) {
-	if err := r.setCreatePending(ctx, obj, rm.naturalKey()); err != nil {
+	if err := r.prepareWrite(ctx, obj, rm.naturalKey()); err != nil {
 		o := outcome{reason: v1.ReasonProgressing, message: err.Error(), err: err}
 		return nil, &o
 	}
