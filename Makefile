@@ -85,6 +85,6 @@ docker-build: ## Build the manager image (needs a container engine; nothing else
 	$(CONTAINER_TOOL) build -t $(IMG) .
 
 .PHONY: build-installer
-build-installer: manifests ## Render config/default into dist/install.yaml (needs kubectl with kustomize).
+build-installer: manifests ## Render config/default with IMG into dist/install.yaml (needs kubectl with kustomize).
 	mkdir -p dist
-	kubectl kustomize config/default > dist/install.yaml
+	kubectl kustomize config/default | sed 's#image: ghcr.io/scimops/databricks-scim-operator:latest#image: $(IMG)#' > dist/install.yaml

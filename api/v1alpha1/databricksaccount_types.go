@@ -36,6 +36,7 @@ type DatabricksAccountSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != '' && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",message="host must be an absolute http(s) URL such as https://accounts.cloud.databricks.com"
 	// +kubebuilder:validation:XValidation:rule="url(self).getQuery().size() == 0 && !self.contains('#') && !self.contains('@')",message="host must not carry a query, fragment or credentials"
+	// +kubebuilder:validation:XValidation:rule="url(self).getEscapedPath() == '' || url(self).getEscapedPath() == '/'",message="host must not have a path: give only the scheme, host and port, e.g. https://accounts.cloud.databricks.com"
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') || self.matches('^http://(localhost|127[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}|[[]::1[]])(:[0-9]{1,5})?(/.*)?$')",message="host must use https unless it is a loopback address (localhost, 127.0.0.0/8, ::1)"
 	// +optional
 	Host string `json:"host,omitempty"`

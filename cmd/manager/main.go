@@ -64,6 +64,8 @@ func init() {
 
 type options struct {
 	metricsAddr, probeAddr, pprofAddr string
+	metricsCertPath, metricsCertName  string
+	metricsCertKey                    string
 	secureMetrics, enableHTTP2        bool
 	leaderElect                       bool
 	secretNamespace                   string
@@ -74,6 +76,9 @@ type options struct {
 func parseFlags() (options, zap.Options) {
 	var o options
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Metrics endpoint address (:8443 for HTTPS, :8080 for HTTP, 0 to disable).")
+	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "Directory with the metrics server certificate (empty: a self-signed one).")
+	flag.StringVar(&o.metricsCertName, "metrics-cert-name", "tls.crt", "Metrics server certificate file name.")
+	flag.StringVar(&o.metricsCertKey, "metrics-cert-key", "tls.key", "Metrics server key file name.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Health and readiness probe address.")
 	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Serve net/http/pprof on this address (empty: disabled).")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
@@ -139,6 +144,9 @@ func managerOptions(o options) ctrl.Options {
 	metricsOpts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics, TLSOpts: tlsOpts}
 	if o.secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if o.metricsCertPath != "" {
+		metricsOpts.CertDir, metricsOpts.CertName, metricsOpts.KeyName = o.metricsCertPath, o.metricsCertName, o.metricsCertKey
 	}
 	return ctrl.Options{
 		Scheme:                 scheme,

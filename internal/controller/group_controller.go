@@ -62,20 +62,13 @@ func (r *GroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	})
 }
 
-// SetupWithManager watches Groups, their accounts, the member resources they
-// reference (a member getting its SCIM id re-queues the group), and groups
-// with the same displayName.
+// SetupWithManager adds to the shared identity watches the member resources
+// a group references: a member getting its SCIM id re-queues the group.
 func (r *GroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	newList := func() client.ObjectList { return &v1.GroupList{} }
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1.Group{}, builder.WithPredicates(specOrRequestChanged())).
-		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(r.Client, newList)), builder.WithPredicates(accountReadinessChanged())).
-		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(sameKeyResources(r.Client, newList)), builder.WithPredicates(deletedOnly())).
+	return identityController(mgr, "group", &v1.Group{}, func() client.ObjectList { return &v1.GroupList{} }, r.Options).
 		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refUser)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refSP)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refGroup)), builder.WithPredicates(scimIDChanged())).
-		WithOptions(r.Options).
-		Named("group").
 		Complete(r)
 }
 

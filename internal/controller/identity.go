@@ -74,6 +74,7 @@ func (r *identityBase) resolveAccount(ctx context.Context, obj identityObject) (
 	}
 	if !allowed {
 		o := stalled(v1.ReasonNamespaceNotAllowed, fmt.Sprintf("DatabricksAccount %q does not admit namespace %q (namespaceSelector)", acct.Name, obj.GetNamespace()))
+		o.requeueAfter = accountWait * 10 // namespace label changes also wake it (watch)
 		return nil, &o
 	}
 	if !accountUsable(&acct) {

@@ -89,6 +89,9 @@ func failed(action string, err error) outcome {
 			after = apiErr.RetryAfter
 		}
 		return waiting(v1.ReasonThrottled, msg, after)
+	case scim.IsNotFound(err):
+		// Deleted between our read and our write: the next reconcile recreates it.
+		return outcome{reason: v1.ReasonProgressing, message: msg, err: err}
 	case scim.IsUnauthorized(err):
 		return outcome{reason: v1.ReasonTokenInvalid, message: msg, err: err}
 	case scim.IsRetryable(err):

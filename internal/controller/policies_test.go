@@ -111,6 +111,52 @@ var _ = Describe("Policies", func() {
 		Expect(r.DisplayName).To(Equal("Frank"))
 	})
 
+	It("treats switching from Observe to Manage as an adoption", func() {
+		s := newScenario()
+		existing := s.fake.SeedUser(scim.User{UserName: "olga@example.com", DisplayName: "Olga"})
+		u := s.user("olga", "olga@example.com", func(u *v1.User) {
+			u.Spec.ManagementPolicy = v1.ManagementObserve
+			u.Spec.DisplayName = "Olga O."
+		})
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectReason(u, metav1.ConditionTrue, v1.ReasonObserved)
+
+		patchUser(u, func(u *v1.User) { u.Spec.ManagementPolicy = v1.ManagementManage })
+		expectReason(u, metav1.ConditionFalse, v1.ReasonAlreadyExists)
+		Expect(s.fake.Writes()).To(BeZero())
+
+		patchUser(u, func(u *v1.User) { u.Spec.AdoptionPolicy = v1.AdoptionIfExists })
+		expectCurrent(u)
+		Expect(u.Status.Adopted).To(BeTrue())
+		r, _ := s.fake.User(existing.ID)
+		Expect(r.DisplayName).To(Equal("Olga O."))
+	})
+
+	It("releases resources of a namespace the account stopped admitting without writing", func() {
+		s := newScenario()
+		u := s.user("pat", "pat@example.com")
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectCurrent(u)
+		acct := &v1.DatabricksAccount{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: s.account}, acct)).To(Succeed())
+		acct.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": s.namespace}}
+		Expect(k8sClient.Update(ctx, acct)).To(Succeed())
+
+		By("relabelling the namespace, which the watch notices")
+		ns := &corev1.Namespace{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: s.namespace}, ns)).To(Succeed())
+		ns.Labels["team"] = "elsewhere"
+		Expect(k8sClient.Update(ctx, ns)).To(Succeed())
+		expectReason(u, metav1.ConditionFalse, v1.ReasonNamespaceNotAllowed)
+
+		s.fake.ResetRequests()
+		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
+		Eventually(func() bool { return apierrorsIsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{})) }).Should(BeTrue())
+		Expect(s.fake.Writes()).To(BeZero())
+		r, _ := s.fake.UserByName("pat@example.com")
+		Expect(r.IsActive()).To(BeTrue())
+	})
+
 	It("lets the oldest resource own a remote object and reports the others as Conflict", func() {
 		s := newScenario()
 		first := s.user("gina", "gina@example.com")
@@ -165,3 +211,15 @@ var _ = Describe("Policies", func() {
 		expectCurrent(u)
 	})
 })
+
+// patchUser re-reads u, applies mutate and updates it.
+func patchUser(u *v1.User, mutate func(*v1.User)) {
+	GinkgoHelper()
+	Eventually(func() error {
+		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(u), u); err != nil {
+			return err
+		}
+		mutate(u)
+		return k8sClient.Update(context.Background(), u)
+	}).Should(Succeed())
+}

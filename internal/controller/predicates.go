@@ -19,6 +19,12 @@ package controller
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 
@@ -94,4 +100,45 @@ func accountReadinessChanged() predicate.Predicate {
 		return meta.IsStatusConditionTrue(oldA.Status.Conditions, v1.ConditionReady) !=
 			meta.IsStatusConditionTrue(newA.Status.Conditions, v1.ConditionReady)
 	}}
+}
+
+// labelsChanged passes updates that change an object's labels.
+func labelsChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(cevent.CreateEvent) bool { return false },
+		DeleteFunc: func(cevent.DeleteEvent) bool { return false },
+		UpdateFunc: func(e cevent.UpdateEvent) bool {
+			return !equality.Semantic.DeepEqual(e.ObjectOld.GetLabels(), e.ObjectNew.GetLabels())
+		},
+	}
+}
+
+// identitiesInNamespace wakes every identity of a kind in a namespace whose
+// labels changed (an account's namespaceSelector may now admit or refuse it).
+func identitiesInNamespace(c client.Client, newList func() client.ObjectList) func(context.Context, client.Object) []reconcile.Request {
+	return func(ctx context.Context, ns client.Object) []reconcile.Request {
+		list := newList()
+		if err := c.List(ctx, list, client.InNamespace(ns.GetName())); err != nil {
+			return nil
+		}
+		var reqs []reconcile.Request
+		_ = forEachItem(list, func(o client.Object) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
+		})
+		return reqs
+	}
+}
+
+// identityController builds the watches every identity kind shares: its own
+// spec changes, its account's readiness, namespace labels, and deletion of a
+// resource with the same natural key (so a Conflict clears at once).
+func identityController(mgr ctrl.Manager, name string, obj client.Object, newList func() client.ObjectList, opts Options) *builder.Builder {
+	c := mgr.GetClient()
+	return ctrl.NewControllerManagedBy(mgr).
+		For(obj, builder.WithPredicates(specOrRequestChanged())).
+		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(c, newList)), builder.WithPredicates(accountReadinessChanged())).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(identitiesInNamespace(c, newList)), builder.WithPredicates(labelsChanged())).
+		Watches(obj, handler.EnqueueRequestsFromMapFunc(sameKeyResources(c, newList)), builder.WithPredicates(deletedOnly())).
+		WithOptions(opts).
+		Named(name)
 }

@@ -55,8 +55,9 @@ func reconcileIdentity[R any](ctx context.Context, r *identityBase, obj identity
 	before := obj.DeepCopyObject().(client.Object)
 	acc, stop := r.resolveAccount(ctx, obj)
 	if deleting {
-		if stop != nil && stop.reason == v1.ReasonAccountNotFound {
-			log.Info("Account is gone; releasing the resource without touching Databricks")
+		if stop != nil && (stop.reason == v1.ReasonAccountNotFound || stop.reason == v1.ReasonNamespaceNotAllowed) {
+			// No account, or no authority over it any more: nothing may be written.
+			log.Info("Releasing the resource without touching Databricks", "reason", stop.reason)
 			return ctrl.Result{}, r.removeFinalizer(ctx, obj)
 		}
 		if stop == nil {

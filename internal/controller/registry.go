@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -149,7 +150,8 @@ func (r *Registry) token(ctx context.Context, ref v1.SecretKeyReference) (string
 		}
 		return "", fmt.Errorf("failed to read Secret %s/%s: %w", r.SecretNamespace, ref.Name, err)
 	}
-	token := string(s.Data[secretKey])
+	// Secrets made with `echo token > file` end in a newline that is not part of the token.
+	token := strings.TrimSpace(string(s.Data[secretKey]))
 	if token == "" {
 		return "", &ErrTokenSecret{msg: fmt.Sprintf("Secret %s/%s has no key %q", r.SecretNamespace, ref.Name, secretKey)}
 	}

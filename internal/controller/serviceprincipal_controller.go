@@ -21,10 +21,8 @@ import (
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -59,16 +57,9 @@ func (r *ServicePrincipalReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	})
 }
 
-// SetupWithManager watches ServicePrincipals, their accounts, and others with the same natural key.
+// SetupWithManager watches ServicePrincipals with the shared identity watches.
 func (r *ServicePrincipalReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	newList := func() client.ObjectList { return &v1.ServicePrincipalList{} }
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1.ServicePrincipal{}, builder.WithPredicates(specOrRequestChanged())).
-		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(r.Client, newList)), builder.WithPredicates(accountReadinessChanged())).
-		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(sameKeyResources(r.Client, newList)), builder.WithPredicates(deletedOnly())).
-		WithOptions(r.Options).
-		Named("serviceprincipal").
-		Complete(r)
+	return identityController(mgr, "serviceprincipal", &v1.ServicePrincipal{}, func() client.ObjectList { return &v1.ServicePrincipalList{} }, r.Options).Complete(r)
 }
 
 // spRemote binds syncRemote to one ServicePrincipal. Its natural key is the

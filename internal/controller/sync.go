@@ -23,6 +23,7 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -74,6 +75,14 @@ func syncRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj i
 	if st.ID != "" {
 		if cur, err = rm.byID(ctx, acc, st.ID); err != nil {
 			return failed("read "+rm.describe(), err)
+		}
+		if cur != nil && !controllerutil.ContainsFinalizer(obj, v1.Finalizer) {
+			// An id mirrored by managementPolicy Observe is not ours: taking
+			// it over is an adoption, subject to adoptionPolicy.
+			if o := adopt(obj, rm, cur, hadMarker); o != nil {
+				return *o
+			}
+			evt = &event{reason: v1.EventAdopted, message: fmt.Sprintf("Adopted existing %s (SCIM id %s)", rm.describe(), rm.id(cur))}
 		}
 		if cur == nil {
 			log.Info("Remote object was deleted outside the operator; recreating it", "scimID", st.ID)

@@ -21,10 +21,8 @@ import (
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -58,16 +56,9 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	})
 }
 
-// SetupWithManager watches Users (spec changes), their accounts, and other
-// Users with the same userName (so a conflict clears when the owner goes).
+// SetupWithManager watches Users with the shared identity watches.
 func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1.User{}, builder.WithPredicates(specOrRequestChanged())).
-		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(r.Client, func() client.ObjectList { return &v1.UserList{} })), builder.WithPredicates(accountReadinessChanged())).
-		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(sameKeyResources(r.Client, func() client.ObjectList { return &v1.UserList{} })), builder.WithPredicates(deletedOnly())).
-		WithOptions(r.Options).
-		Named("user").
-		Complete(r)
+	return identityController(mgr, "user", &v1.User{}, func() client.ObjectList { return &v1.UserList{} }, r.Options).Complete(r)
 }
 
 // userRemote binds syncRemote to one User.
