@@ -70,6 +70,8 @@ type options struct {
 	leaderElect                       bool
 	secretNamespace                   string
 	concurrency                       int
+	kubeQPS                           float64
+	kubeBurst                         int
 	retryBase, retryMax               time.Duration
 }
 
@@ -86,6 +88,8 @@ func parseFlags() (options, zap.Options) {
 	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election so only one manager is active.")
 	flag.StringVar(&o.secretNamespace, "secret-namespace", "", "Namespace holding the SCIM token Secrets (default: $POD_NAMESPACE, the manager's own).")
 	flag.IntVar(&o.concurrency, "max-concurrent-reconciles", 4, "Concurrent reconciles per identity kind; the SCIM rate limits bound throughput anyway.")
+	flag.Float64Var(&o.kubeQPS, "kube-api-qps", 50, "Requests per second to the Kubernetes API server (each create costs about three writes).")
+	flag.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API server.")
 	flag.DurationVar(&o.retryBase, "retry-base-delay", time.Second, "First back-off after a transient failure.")
 	flag.DurationVar(&o.retryMax, "retry-max-delay", 10*time.Minute, "Longest back-off after repeated transient failures.")
 	zopts := zap.Options{}
@@ -111,7 +115,9 @@ func run(ctx context.Context, o options) error {
 		return errors.New("--secret-namespace is required when POD_NAMESPACE is unset")
 	}
 	setupLog.Info("Starting databricks-scim-operator", "version", version, "secretNamespace", o.secretNamespace)
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(o))
+	cfg := ctrl.GetConfigOrDie()
+	cfg.QPS, cfg.Burst = float32(o.kubeQPS), o.kubeBurst
+	mgr, err := ctrl.NewManager(cfg, managerOptions(o))
 	if err != nil {
 		return fmt.Errorf("failed to create manager: %w", err)
 	}
@@ -154,10 +160,16 @@ func managerOptions(o options) ctrl.Options {
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "databricks-scim-operator.scimops.dev",
-		// Secrets are cached (and so listed and watched) only in the operator's namespace.
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.secretNamespace: {}}},
-		}},
+		// The lease lives beside the token Secrets, so leader election also works outside a cluster.
+		LeaderElectionNamespace: o.secretNamespace,
+		Cache: cache.Options{
+			// managedFields are never read here and cost memory at 10,000 objects.
+			DefaultTransform: cache.TransformStripManagedFields(),
+			// Secrets are cached (and so listed and watched) only in the operator's namespace.
+			ByObject: map[client.Object]cache.ByObject{
+				&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.secretNamespace: {}}},
+			},
+		},
 	}
 }
 

@@ -1,0 +1,263 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package localenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// FieldOwner is the server-side apply field manager of everything localenv applies.
+const FieldOwner = "localenv"
+
+// ReadManifests reads Kubernetes objects from files and directories, the way
+// `kubectl apply` would: a directory holding a kustomization.yaml is rendered
+// with kustomize (`kubectl apply -k`); any other directory contributes its
+// *.yaml, *.yml and *.json files in lexical order; a file may hold several
+// YAML documents.
+func ReadManifests(paths ...string) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			objs, err := readManifestFile(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+			continue
+		}
+		if hasKustomization(p) {
+			objs, err := RenderKustomization(filesys.MakeFsOnDisk(), p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if e.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
+				continue
+			}
+			objs, err := readManifestFile(filepath.Join(p, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
+	}
+	return out, nil
+}
+
+func hasKustomization(dir string) bool {
+	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func readManifestFile(path string) ([]*unstructured.Unstructured, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := DecodeManifests(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return objs, nil
+}
+
+// DecodeManifests decodes a stream of YAML documents (or JSON objects),
+// skipping empty documents and unwrapping v1 Lists.
+func DecodeManifests(raw []byte) ([]*unstructured.Unstructured, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+	var out []*unstructured.Unstructured
+	for i := 1; ; i++ {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("document %d: %w", i, err)
+		}
+		if len(m) == 0 {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: m}
+		if u.GetAPIVersion() == "" || u.GetKind() == "" {
+			return nil, fmt.Errorf("document %d has no apiVersion or kind", i)
+		}
+		if u.IsList() {
+			if err := u.EachListItem(func(o runtime.Object) error {
+				out = append(out, o.(*unstructured.Unstructured))
+				return nil
+			}); err != nil {
+				return nil, fmt.Errorf("document %d: %w", i, err)
+			}
+			continue
+		}
+		out = append(out, u)
+	}
+}
+
+// RenderKustomization runs kustomize (krusty, as `kubectl kustomize` does)
+// on dir in fsys.
+func RenderKustomization(fsys filesys.FileSystem, dir string) ([]*unstructured.Unstructured, error) {
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	rm, err := k.Run(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	raw, err := rm.AsYaml()
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	return DecodeManifests(raw)
+}
+
+// RenderWithOverlay renders the kustomization in dir (on disk) through an
+// in-memory overlay that sets namespace and namePrefix, as config/default
+// does for config/rbac. Nothing is written to disk.
+func RenderWithOverlay(dir, namespace, namePrefix string) ([]*unstructured.Unstructured, error) {
+	mem := filesys.MakeFsInMemory()
+	base := "/base"
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.ToSlash(filepath.Join(base, rel))
+		if d.IsDir() {
+			return mem.MkdirAll(target)
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return mem.WriteFile(target, raw)
+	})
+	if err != nil {
+		return nil, err
+	}
+	overlay := fmt.Sprintf("namespace: %s\nnamePrefix: %s\nresources:\n- ../base\n", namespace, namePrefix)
+	if err := mem.MkdirAll("/overlay"); err != nil {
+		return nil, err
+	}
+	if err := mem.WriteFile("/overlay/kustomization.yaml", []byte(overlay)); err != nil {
+		return nil, err
+	}
+	return RenderKustomization(mem, "/overlay")
+}
+
+// Apply server-side-applies objs in order (as `kubectl apply --server-side
+// --force-conflicts` would), putting namespaced objects without a namespace
+// into defaultNamespace.
+func Apply(ctx context.Context, c client.Client, defaultNamespace string, objs []*unstructured.Unstructured) error {
+	for _, o := range objs {
+		if err := applyOne(ctx, c, defaultNamespace, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyOne(ctx context.Context, c client.Client, defaultNamespace string, o *unstructured.Unstructured) error {
+	o = o.DeepCopy()
+	namespaced, err := c.IsObjectNamespaced(o)
+	if err != nil {
+		return fmt.Errorf("applying %s: the API server does not serve this kind: %w", Describe(o), err)
+	}
+	if namespaced && o.GetNamespace() == "" {
+		o.SetNamespace(defaultNamespace)
+	}
+	if !namespaced {
+		o.SetNamespace("")
+	}
+	o.SetResourceVersion("")
+	o.SetManagedFields(nil)
+	unstructured.RemoveNestedField(o.Object, "status")
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+			return fmt.Errorf("applying %s: the API server rejected it: %w", Describe(o), err)
+		}
+		return fmt.Errorf("applying %s: %w", Describe(o), err)
+	}
+	return nil
+}
+
+// Describe names an object like kubectl: kind/name or kind namespace/name.
+func Describe(o client.Object) string {
+	kind := o.GetObjectKind().GroupVersionKind().Kind
+	if o.GetNamespace() == "" {
+		return kind + "/" + o.GetName()
+	}
+	return kind + " " + o.GetNamespace() + "/" + o.GetName()
+}
+
+// Find returns the first object of kind named name, or nil.
+func Find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	for _, o := range objs {
+		if o.GetKind() == kind && o.GetName() == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// Kinds lists "Kind/name" of objs, sorted (for messages).
+func Kinds(objs []*unstructured.Unstructured) []string {
+	out := make([]string, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.GetKind()+"/"+o.GetName())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func runtimeDefaultUnstructured(o client.Object) (map[string]any, error) {
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+}
