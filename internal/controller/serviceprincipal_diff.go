@@ -38,26 +38,52 @@ func desiredSP(spec v1.ServicePrincipalSpec) scim.ServicePrincipal {
 // diffSP returns the PATCH operations that bring cur to spec, the service
 // principal as it will be afterwards, and the drifted attribute names.
 func diffSP(spec v1.ServicePrincipalSpec, cur scim.ServicePrincipal) ([]scim.Operation, scim.ServicePrincipal, []string) {
+	after := cur
+	ops, changed := diffPrincipal(principalSpec{spec.DisplayName, spec.Active, spec.ExternalID, spec.AccountAdmin},
+		principalFields{&after.DisplayName, &after.Active, &after.ExternalID, &after.Roles})
+	return ops, after, changed
+}
+
+// principalSpec is the managed part of a user or service principal spec that both kinds share.
+type principalSpec struct {
+	displayName  string
+	active       *bool
+	externalID   string
+	accountAdmin *bool
+}
+
+// principalFields points into the remote object being brought to the spec.
+type principalFields struct {
+	displayName *string
+	active      **bool
+	externalID  *string
+	roles       *[]scim.ComplexValue
+}
+
+// diffPrincipal compares the attributes users and service principals share,
+// updates them through the pointers, and returns the operations and the
+// drifted attribute names. Unset spec fields are not managed; active
+// defaults to true.
+func diffPrincipal(spec principalSpec, cur principalFields) ([]scim.Operation, []string) {
 	var (
 		ops     []scim.Operation
 		changed []string
-		after   = cur
 	)
-	if spec.DisplayName != "" && spec.DisplayName != cur.DisplayName {
-		ops, changed = append(ops, scim.ReplaceDisplayName(spec.DisplayName)), append(changed, "displayName")
-		after.DisplayName = spec.DisplayName
+	if spec.displayName != "" && spec.displayName != *cur.displayName {
+		ops, changed = append(ops, scim.ReplaceDisplayName(spec.displayName)), append(changed, "displayName")
+		*cur.displayName = spec.displayName
 	}
-	if want := spec.Active == nil || *spec.Active; want != cur.IsActive() {
+	if want := spec.active == nil || *spec.active; want != (*cur.active == nil || **cur.active) {
 		ops, changed = append(ops, scim.ReplaceActive(want)), append(changed, "active")
-		after.Active = scim.Bool(want)
+		*cur.active = scim.Bool(want)
 	}
-	if spec.ExternalID != "" && spec.ExternalID != cur.ExternalID {
-		ops, changed = append(ops, scim.ReplaceExternalID(spec.ExternalID)), append(changed, "externalId")
-		after.ExternalID = spec.ExternalID
+	if spec.externalID != "" && spec.externalID != *cur.externalID {
+		ops, changed = append(ops, scim.ReplaceExternalID(spec.externalID)), append(changed, "externalId")
+		*cur.externalID = spec.externalID
 	}
-	if op, roles, ok := roleChange(spec.AccountAdmin, cur.Roles); ok {
+	if op, roles, ok := roleChange(spec.accountAdmin, *cur.roles); ok {
 		ops, changed = append(ops, op), append(changed, "accountAdmin")
-		after.Roles = roles
+		*cur.roles = roles
 	}
-	return ops, after, changed
+	return ops, changed
 }

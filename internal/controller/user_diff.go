@@ -44,30 +44,12 @@ func desiredUser(spec v1.UserSpec) scim.User {
 // will be afterwards, and the names of the drifted attributes. Unset spec
 // fields are not managed, and userName is never patched (Databricks ignores it).
 func diffUser(spec v1.UserSpec, cur scim.User) ([]scim.Operation, scim.User, []string) {
-	var (
-		ops     []scim.Operation
-		changed []string
-		after   = cur
-	)
-	if spec.DisplayName != "" && spec.DisplayName != cur.DisplayName {
-		ops, changed = append(ops, scim.ReplaceDisplayName(spec.DisplayName)), append(changed, "displayName")
-		after.DisplayName = spec.DisplayName
-	}
+	after := cur
+	ops, changed := diffPrincipal(principalSpec{spec.DisplayName, spec.Active, spec.ExternalID, spec.AccountAdmin},
+		principalFields{&after.DisplayName, &after.Active, &after.ExternalID, &after.Roles})
 	if name, ok := desiredName(spec.GivenName, spec.FamilyName, cur.Name); ok {
 		ops, changed = append(ops, scim.ReplaceName(name.GivenName, name.FamilyName)), append(changed, "name")
 		after.Name = &name
-	}
-	if want := spec.Active == nil || *spec.Active; want != cur.IsActive() {
-		ops, changed = append(ops, scim.ReplaceActive(want)), append(changed, "active")
-		after.Active = scim.Bool(want)
-	}
-	if spec.ExternalID != "" && spec.ExternalID != cur.ExternalID {
-		ops, changed = append(ops, scim.ReplaceExternalID(spec.ExternalID)), append(changed, "externalId")
-		after.ExternalID = spec.ExternalID
-	}
-	if op, roles, ok := roleChange(spec.AccountAdmin, cur.Roles); ok {
-		ops, changed = append(ops, op), append(changed, "accountAdmin")
-		after.Roles = roles
 	}
 	return ops, after, changed
 }

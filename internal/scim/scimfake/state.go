@@ -78,26 +78,10 @@ func mustOK(aerr *apiError) {
 }
 
 // Users returns every user in id order.
-func (s *Server) Users() []scim.User {
-	s.st.mu.RLock()
-	defer s.st.mu.RUnlock()
-	out := make([]scim.User, 0, len(s.st.users.order))
-	for _, id := range s.st.users.order {
-		out = append(out, cloneUser(s.st.users.byID[id].cur))
-	}
-	return out
-}
+func (s *Server) Users() []scim.User { return all(s, &s.st.users, cloneUser) }
 
 // User returns a user by id.
-func (s *Server) User(id string) (scim.User, bool) {
-	s.st.mu.RLock()
-	defer s.st.mu.RUnlock()
-	n, _ := parseID(id)
-	if e := s.st.users.byID[n]; e != nil {
-		return cloneUser(e.cur), true
-	}
-	return scim.User{}, false
-}
+func (s *Server) User(id string) (scim.User, bool) { return one(s, &s.st.users, id, cloneUser) }
 
 // UserByName returns a user by userName (case-insensitive).
 func (s *Server) UserByName(userName string) (scim.User, bool) {
@@ -111,25 +95,34 @@ func (s *Server) UserByName(userName string) (scim.User, bool) {
 }
 
 // ServicePrincipals returns every service principal in id order.
-func (s *Server) ServicePrincipals() []scim.ServicePrincipal {
+func (s *Server) ServicePrincipals() []scim.ServicePrincipal { return all(s, &s.st.sps, cloneSP) }
+
+// ServicePrincipal returns a service principal by id.
+func (s *Server) ServicePrincipal(id string) (scim.ServicePrincipal, bool) {
+	return one(s, &s.st.sps, id, cloneSP)
+}
+
+// all copies every object of a table, in id order, under the read lock.
+func all[T any](s *Server, t *table[T], clone func(T) T) []T {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
-	out := make([]scim.ServicePrincipal, 0, len(s.st.sps.order))
-	for _, id := range s.st.sps.order {
-		out = append(out, cloneSP(s.st.sps.byID[id].cur))
+	out := make([]T, 0, len(t.order))
+	for _, id := range t.order {
+		out = append(out, clone(t.byID[id].cur))
 	}
 	return out
 }
 
-// ServicePrincipal returns a service principal by id.
-func (s *Server) ServicePrincipal(id string) (scim.ServicePrincipal, bool) {
+// one copies the object with that id, under the read lock.
+func one[T any](s *Server, t *table[T], id string, clone func(T) T) (T, bool) {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
 	n, _ := parseID(id)
-	if e := s.st.sps.byID[n]; e != nil {
-		return cloneSP(e.cur), true
+	if e := t.byID[n]; e != nil {
+		return clone(e.cur), true
 	}
-	return scim.ServicePrincipal{}, false
+	var zero T
+	return zero, false
 }
 
 // ServicePrincipalByApplicationID returns a service principal by
