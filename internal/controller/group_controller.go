@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	cevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
@@ -39,8 +40,8 @@ type GroupReconciler struct {
 }
 
 // NewGroupReconciler wires a GroupReconciler.
-func NewGroupReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options) *GroupReconciler {
-	return &GroupReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec}, Options: opts}
+func NewGroupReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options, remoteChanges <-chan cevent.GenericEvent) *GroupReconciler {
+	return &GroupReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec, remoteChanges: remoteChanges}, Options: opts}
 }
 
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=groups,verbs=get;list;watch;update;patch
@@ -65,7 +66,7 @@ func (r *GroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 // SetupWithManager adds to the shared identity watches the member resources
 // a group references: a member getting its SCIM id re-queues the group.
 func (r *GroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return identityController(mgr, "group", &v1.Group{}, func() client.ObjectList { return &v1.GroupList{} }, r.Options).
+	return identityController(mgr, "group", &v1.Group{}, func() client.ObjectList { return &v1.GroupList{} }, r.Options, r.remoteChanges).
 		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refUser)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refSP)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(r.Client, refGroup)), builder.WithPredicates(scimIDChanged())).

@@ -31,6 +31,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	cevent "sigs.k8s.io/controller-runtime/pkg/event"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 )
@@ -53,6 +54,8 @@ type identityBase struct {
 	client.Client
 	Registry *Registry
 	Recorder events.EventRecorder
+	// remoteChanges carries resources whose remote object a re-list found changed.
+	remoteChanges <-chan cevent.GenericEvent
 }
 
 // resolveAccount finds the identity's account and checks that it is Ready

@@ -97,6 +97,9 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 		}); err != nil {
 			return err
 		}
+		if err := idx.IndexField(ctx, obj, indexSCIMID, scimIDIndexValue); err != nil {
+			return err
+		}
 		if err := idx.IndexField(ctx, obj, indexAccount, func(o client.Object) []string {
 			return []string{o.(v1.Identity).GetAccountName()}
 		}); err != nil {

@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,11 @@ type Inventory struct {
 	shield      time.Duration
 
 	refreshMu sync.Mutex // one refresh at a time; waiters reuse its result
+
+	// OnChange receives the SCIM ids a re-list found changed (not on the first listing).
+	OnChange func(ids []string)
+	// OnError receives a failed background re-list.
+	OnError func(error)
 }
 
 type snapshot struct {
@@ -93,18 +99,45 @@ func NewInventory(shield time.Duration) *Inventory {
 
 func key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// EnsureFresh re-lists the account when the last refresh is older than maxAge.
-// Concurrent callers share one refresh.
+// EnsureFresh makes sure the account has been listed, and starts a re-list
+// when the last one is older than maxAge. Only the first listing blocks: a
+// later one runs in the background while callers use the current state, so a
+// spec change never waits behind a full re-list. Objects the re-list finds
+// changed are reported to OnChange, so drift is repaired at once.
 func (inv *Inventory) EnsureFresh(ctx context.Context, c scim.Client, maxAge time.Duration) error {
-	if inv.age() < maxAge {
+	age := inv.age()
+	if age < maxAge {
 		return nil
 	}
-	inv.refreshMu.Lock()
-	defer inv.refreshMu.Unlock()
-	if inv.age() < maxAge { // someone else refreshed while we waited
-		return nil
+	if !inv.loaded() {
+		inv.refreshMu.Lock()
+		defer inv.refreshMu.Unlock()
+		if inv.loaded() { // someone else listed while we waited
+			return nil
+		}
+		return inv.refresh(ctx, c)
 	}
-	return inv.refresh(ctx, c)
+	if inv.refreshMu.TryLock() {
+		go func() {
+			defer inv.refreshMu.Unlock()
+			bg, cancel := context.WithTimeout(context.Background(), backgroundRefreshTimeout)
+			defer cancel()
+			if err := inv.refresh(bg, c); err != nil && inv.OnError != nil {
+				inv.OnError(err)
+			}
+		}()
+	}
+	return nil
+}
+
+// backgroundRefreshTimeout bounds one background re-list (10,000 users are
+// 100 pages: 25 s at Databricks' 4 list pages per second).
+const backgroundRefreshTimeout = 5 * time.Minute
+
+func (inv *Inventory) loaded() bool {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	return !inv.refreshedAt.IsZero()
 }
 
 // Invalidate makes the next EnsureFresh re-list.
@@ -147,11 +180,41 @@ func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 	}
 
 	inv.mu.Lock()
-	defer inv.mu.Unlock()
 	inv.keepRecentWrites(&next, started)
+	var changed []string
+	if !inv.refreshedAt.IsZero() {
+		changed = changedIDs(&inv.snap, &next)
+	}
 	inv.snap = next
 	inv.refreshedAt = started
+	inv.mu.Unlock()
+	if len(changed) > 0 && inv.OnChange != nil {
+		inv.OnChange(changed)
+	}
 	return nil
+}
+
+// changedIDs lists the SCIM ids whose listed state differs between two
+// snapshots: changed, deleted or new.
+func changedIDs(old, next *snapshot) []string {
+	var ids []string
+	ids = appendChanged(ids, old.users, next.users)
+	ids = appendChanged(ids, old.sps, next.sps)
+	return appendChanged(ids, old.groups, next.groups)
+}
+
+func appendChanged[T any](ids []string, old, next map[string]*T) []string {
+	for id, o := range old {
+		if n, ok := next[id]; !ok || !reflect.DeepEqual(o, n) {
+			ids = append(ids, id)
+		}
+	}
+	for id := range next {
+		if _, ok := old[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // keepRecentWrites carries local writes newer than the shield over stale
@@ -186,7 +249,13 @@ func (inv *Inventory) keepRecentWrites(next *snapshot, now time.Time) {
 	}
 }
 
+// The snapshot keeps only the attributes the lists request, so a re-list
+// compares like with like (a create's answer also carries emails and schemas).
 func (s *snapshot) putUser(u *scim.User) {
+	u.Schemas, u.Emails = nil, nil
+	if len(u.Roles) == 0 {
+		u.Roles = nil
+	}
 	if old, ok := s.users[u.ID]; ok {
 		delete(s.userByName, key(old.UserName))
 	}
@@ -202,6 +271,10 @@ func (s *snapshot) removeUser(id string) {
 }
 
 func (s *snapshot) putSP(sp *scim.ServicePrincipal) {
+	sp.Schemas = nil
+	if len(sp.Roles) == 0 {
+		sp.Roles = nil
+	}
 	s.removeSP(sp.ID)
 	s.sps[sp.ID] = sp
 	if sp.ApplicationID != "" {
@@ -223,6 +296,7 @@ func (s *snapshot) removeSP(id string) {
 }
 
 func (s *snapshot) putGroup(g *scim.Group) {
+	g.Schemas, g.Members, g.Roles = nil, nil, nil
 	s.removeGroup(g.ID)
 	s.groups[g.ID] = g
 	s.groupByName[key(g.DisplayName)] = g.ID

@@ -24,6 +24,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
@@ -130,11 +131,13 @@ func identitiesInNamespace(c client.Client, newList func() client.ObjectList) fu
 }
 
 // identityController builds the watches every identity kind shares: its own
-// spec changes, its account's readiness, namespace labels, and deletion of a
-// resource with the same natural key (so a Conflict clears at once).
-func identityController(mgr ctrl.Manager, name string, obj client.Object, newList func() client.ObjectList, opts Options) *builder.Builder {
+// spec changes, remote changes found by a re-list, its account's readiness,
+// namespace labels, and deletion of a resource with the same natural key (so
+// a Conflict clears at once).
+func identityController(mgr ctrl.Manager, name string, obj client.Object, newList func() client.ObjectList, opts Options, remoteChanges <-chan cevent.GenericEvent) *builder.Builder {
 	c := mgr.GetClient()
 	return ctrl.NewControllerManagedBy(mgr).
+		WatchesRawSource(source.Channel(remoteChanges, &handler.EnqueueRequestForObject{})).
 		For(obj, builder.WithPredicates(specOrRequestChanged())).
 		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(c, newList)), builder.WithPredicates(accountReadinessChanged())).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(identitiesInNamespace(c, newList)), builder.WithPredicates(labelsChanged())).

@@ -26,6 +26,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
@@ -49,6 +50,9 @@ type Registry struct {
 	UserAgent       string
 	// WriteShield overrides DefaultWriteShield (tests shorten it).
 	WriteShield time.Duration
+	// Notify receives the SCIM ids an account's background re-list found
+	// changed, so the resources holding them are reconciled at once.
+	Notify func(account string, ids []string)
 	// Observer receives every SCIM call with the account name, for metrics.
 	Observer func(account string, info scim.CallInfo)
 
@@ -98,10 +102,23 @@ func (r *Registry) For(acct *v1.DatabricksAccount) (*Account, error) {
 	if existing != nil && existing.endpoint == endpoint {
 		a.Inventory = existing.Inventory
 	} else {
-		a.Inventory = NewInventory(r.WriteShield)
+		a.Inventory = r.newInventory(acct.Name)
 	}
 	r.accounts[acct.Name] = a
 	return a, nil
+}
+
+func (r *Registry) newInventory(account string) *Inventory {
+	inv := NewInventory(r.WriteShield)
+	log := ctrl.Log.WithName("inventory").WithValues("account", account)
+	inv.OnError = func(err error) { log.Error(err, "Background re-list failed; the next reconcile retries") }
+	if r.Notify != nil {
+		inv.OnChange = func(ids []string) {
+			log.V(1).Info("Re-list found remote changes", "objects", len(ids))
+			r.Notify(account, ids)
+		}
+	}
+	return inv
 }
 
 // Forget drops an account that no longer exists.

@@ -23,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	cevent "sigs.k8s.io/controller-runtime/pkg/event"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -35,8 +36,8 @@ type ServicePrincipalReconciler struct {
 }
 
 // NewServicePrincipalReconciler wires a ServicePrincipalReconciler.
-func NewServicePrincipalReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options) *ServicePrincipalReconciler {
-	return &ServicePrincipalReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec}, Options: opts}
+func NewServicePrincipalReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options, remoteChanges <-chan cevent.GenericEvent) *ServicePrincipalReconciler {
+	return &ServicePrincipalReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec, remoteChanges: remoteChanges}, Options: opts}
 }
 
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=serviceprincipals,verbs=get;list;watch;update;patch
@@ -59,7 +60,7 @@ func (r *ServicePrincipalReconciler) Reconcile(ctx context.Context, req ctrl.Req
 
 // SetupWithManager watches ServicePrincipals with the shared identity watches.
 func (r *ServicePrincipalReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return identityController(mgr, "serviceprincipal", &v1.ServicePrincipal{}, func() client.ObjectList { return &v1.ServicePrincipalList{} }, r.Options).Complete(r)
+	return identityController(mgr, "serviceprincipal", &v1.ServicePrincipal{}, func() client.ObjectList { return &v1.ServicePrincipalList{} }, r.Options, r.remoteChanges).Complete(r)
 }
 
 // spRemote binds syncRemote to one ServicePrincipal. Its natural key is the

@@ -22,6 +22,9 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 )
 
@@ -55,14 +58,19 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*Regis
 		Observer:        ObserveSCIMCall,
 	}
 	c := mgr.GetClient()
+	changes := newChangeRouter(c)
+	reg.Notify = changes.notify
+	userChanges := changes.route(func() client.ObjectList { return &v1.UserList{} })
+	spChanges := changes.route(func() client.ObjectList { return &v1.ServicePrincipalList{} })
+	groupChanges := changes.route(func() client.ObjectList { return &v1.GroupList{} })
 	setups := []struct {
 		name  string
 		setup func(ctrl.Manager) error
 	}{
 		{"databricksaccount", (&DatabricksAccountReconciler{Client: c, Registry: reg, Recorder: mgr.GetEventRecorder("databricksaccount-controller"), Options: cfg.Controller}).SetupWithManager},
-		{"user", NewUserReconciler(c, reg, mgr.GetEventRecorder("user-controller"), cfg.Controller).SetupWithManager},
-		{"serviceprincipal", NewServicePrincipalReconciler(c, reg, mgr.GetEventRecorder("serviceprincipal-controller"), cfg.Controller).SetupWithManager},
-		{"group", NewGroupReconciler(c, reg, mgr.GetEventRecorder("group-controller"), cfg.Controller).SetupWithManager},
+		{"user", NewUserReconciler(c, reg, mgr.GetEventRecorder("user-controller"), cfg.Controller, userChanges).SetupWithManager},
+		{"serviceprincipal", NewServicePrincipalReconciler(c, reg, mgr.GetEventRecorder("serviceprincipal-controller"), cfg.Controller, spChanges).SetupWithManager},
+		{"group", NewGroupReconciler(c, reg, mgr.GetEventRecorder("group-controller"), cfg.Controller, groupChanges).SetupWithManager},
 	}
 	for _, s := range setups {
 		if err := s.setup(mgr); err != nil {

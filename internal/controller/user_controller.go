@@ -23,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	cevent "sigs.k8s.io/controller-runtime/pkg/event"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -35,8 +36,8 @@ type UserReconciler struct {
 }
 
 // NewUserReconciler wires a UserReconciler.
-func NewUserReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options) *UserReconciler {
-	return &UserReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec}, Options: opts}
+func NewUserReconciler(c client.Client, reg *Registry, rec eventRecorder, opts controller.Options, remoteChanges <-chan cevent.GenericEvent) *UserReconciler {
+	return &UserReconciler{identityBase: identityBase{Client: c, Registry: reg, Recorder: rec, remoteChanges: remoteChanges}, Options: opts}
 }
 
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=users,verbs=get;list;watch;update;patch
@@ -58,7 +59,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 
 // SetupWithManager watches Users with the shared identity watches.
 func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return identityController(mgr, "user", &v1.User{}, func() client.ObjectList { return &v1.UserList{} }, r.Options).Complete(r)
+	return identityController(mgr, "user", &v1.User{}, func() client.ObjectList { return &v1.UserList{} }, r.Options, r.remoteChanges).Complete(r)
 }
 
 // userRemote binds syncRemote to one User.
