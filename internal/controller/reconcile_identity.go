@@ -39,8 +39,8 @@ type kindBinding[R any] struct {
 //  2. resolve the account (exists, Ready, admits the namespace);
 //  3. on deletion apply the deletion policy, then drop the finalizer;
 //  4. stop on a conflict with an older resource for the same remote object;
-//  5. Observe mirrors without writing; Manage persists the finalizer,
-//     refreshes the inventory if due, and converges the remote object;
+//  5. refresh the inventory if due; Observe mirrors without writing;
+//     Manage converges the remote object (finalizer first, see syncRemote);
 //  6. record the outcome in status once.
 func reconcileIdentity[R any](ctx context.Context, r *identityBase, obj identityObject, k kindBinding[R]) (ctrl.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, ReconcileTimeout)
@@ -61,11 +61,11 @@ func reconcileIdentity[R any](ctx context.Context, r *identityBase, obj identity
 			return ctrl.Result{}, r.removeFinalizer(ctx, obj)
 		}
 		if stop == nil {
-			if done, o := finalize(ctx, r, acc, obj, k); done {
+			done, o := finalize(ctx, r, acc, obj, k)
+			if done {
 				return ctrl.Result{}, nil
-			} else {
-				stop = &o
 			}
+			stop = &o
 		}
 	}
 	o := converge(ctx, r, acc, obj, k, stop)

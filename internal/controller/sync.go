@@ -67,44 +67,9 @@ func syncRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj i
 	// A marker left by an earlier reconcile: that create may have succeeded unrecorded.
 	hadMarker := obj.GetAnnotations()[v1.AnnotationCreatePending] == rm.naturalKey()
 
-	var (
-		cur *R
-		err error
-		evt *event
-	)
-	if st.ID != "" {
-		if cur, err = rm.byID(ctx, acc, st.ID); err != nil {
-			return failed("read "+rm.describe(), err)
-		}
-		if cur != nil && !controllerutil.ContainsFinalizer(obj, v1.Finalizer) {
-			// An id mirrored by managementPolicy Observe is not ours: taking
-			// it over is an adoption, subject to adoptionPolicy.
-			if o := adopt(obj, rm, cur, hadMarker); o != nil {
-				return *o
-			}
-			evt = &event{reason: v1.EventAdopted, message: fmt.Sprintf("Adopted existing %s (SCIM id %s)", rm.describe(), rm.id(cur))}
-		}
-		if cur == nil {
-			log.Info("Remote object was deleted outside the operator; recreating it", "scimID", st.ID)
-			evt = &event{reason: v1.EventDriftRepaired, message: fmt.Sprintf("%s (SCIM id %s) was deleted in Databricks", rm.describe(), st.ID)}
-			st.ID, st.Adopted = "", false
-		}
-	}
-	if cur == nil {
-		if cur, err = rm.byKey(ctx, acc); err == nil && cur == nil && hadMarker {
-			cur, err = rm.lookup(ctx, acc)
-		}
-		if err != nil {
-			return failed("look up "+rm.describe(), err)
-		}
-		if cur != nil {
-			if o := adopt(obj, rm, cur, hadMarker); o != nil {
-				return *o
-			}
-			if !hadMarker {
-				evt = &event{reason: v1.EventAdopted, message: fmt.Sprintf("Adopted existing %s (SCIM id %s)", rm.describe(), rm.id(cur))}
-			}
-		}
+	cur, evt, stop := locateRemote(ctx, acc, obj, rm, hadMarker)
+	if stop != nil {
+		return *stop
 	}
 	if cur == nil {
 		var o *outcome
@@ -139,6 +104,53 @@ func syncRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj i
 		o = a.amend(o)
 	}
 	return o
+}
+
+// locateRemote finds the remote object by the recorded id, then by natural
+// key. Anything this resource did not create goes through adoptionPolicy.
+// A nil object with no outcome means: create it.
+func locateRemote[R any](ctx context.Context, acc *Account, obj identityObject, rm remote[R], hadMarker bool) (*R, *event, *outcome) {
+	st := obj.GetIdentityStatus()
+	var drift *event
+	if st.ID != "" {
+		cur, err := rm.byID(ctx, acc, st.ID)
+		if err != nil {
+			o := failed("read "+rm.describe(), err)
+			return nil, nil, &o
+		}
+		if cur != nil && controllerutil.ContainsFinalizer(obj, v1.Finalizer) {
+			return cur, nil, nil
+		}
+		if cur != nil { // an id mirrored by managementPolicy Observe is not ours
+			return adoptExisting(obj, rm, cur, hadMarker)
+		}
+		ctrl.LoggerFrom(ctx).Info("Remote object was deleted outside the operator; recreating it", "scimID", st.ID)
+		drift = &event{reason: v1.EventDriftRepaired, message: fmt.Sprintf("%s (SCIM id %s) was deleted in Databricks", rm.describe(), st.ID)}
+		st.ID, st.Adopted = "", false
+	}
+	cur, err := rm.byKey(ctx, acc)
+	if err == nil && cur == nil && hadMarker {
+		cur, err = rm.lookup(ctx, acc)
+	}
+	if err != nil {
+		o := failed("look up "+rm.describe(), err)
+		return nil, nil, &o
+	}
+	if cur == nil {
+		return nil, drift, nil
+	}
+	return adoptExisting(obj, rm, cur, hadMarker)
+}
+
+// adoptExisting applies adopt and names the event: none for our own create.
+func adoptExisting[R any](obj identityObject, rm remote[R], cur *R, hadMarker bool) (*R, *event, *outcome) {
+	if o := adopt(obj, rm, cur, hadMarker); o != nil {
+		return nil, nil, o
+	}
+	if hadMarker {
+		return cur, nil, nil
+	}
+	return cur, &event{reason: v1.EventAdopted, message: fmt.Sprintf("Adopted existing %s (SCIM id %s)", rm.describe(), rm.id(cur))}, nil
 }
 
 // adopt takes over an existing remote object, or explains why not.
