@@ -30,5 +30,5 @@ build() { # name, package dir, ldflags, what it costs
 }
 
 build etcd etcd "-s -w" "about 1 minute"
-build kube-apiserver kube-apiserver "$version_flags" "about 10 minutes"
+build kube-apiserver kube-apiserver "$version_flags" "about 4 minutes"
 echo "$OUT"
