@@ -30,6 +30,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -121,6 +122,24 @@ func TestEndToEnd(t *testing.T) {
 	}) {
 		t.FailNow()
 	}
+
+	t.Run("the SCIM token reaches no log, event or condition", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(mgr.LogLines(s.Fake.Token)).To(BeEmpty(), "manager log")
+		events, err := s.CP.Clientset.EventsV1().Events("").List(ctx, metav1.ListOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(events.Items).NotTo(BeEmpty())
+		for _, e := range events.Items {
+			g.Expect(e.Note).NotTo(ContainSubstring(s.Fake.Token), "event %s", e.Name)
+		}
+		acct := &unstructured.Unstructured{}
+		acct.SetGroupVersionKind(schema.GroupVersionKind{Group: group, Version: version, Kind: "DatabricksAccount"})
+		g.Expect(c.Get(ctx, client.ObjectKey{Name: "main"}, acct)).To(Succeed())
+		status, err := json.Marshal(acct.Object["status"])
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(status)).To(ContainSubstring("Connected"))
+		g.Expect(string(status)).NotTo(ContainSubstring(s.Fake.Token))
+	})
 
 	if !t.Run("deleting the samples applies each deletion policy", func(t *testing.T) {
 		checkDeletion(t, s, samples, ids)
