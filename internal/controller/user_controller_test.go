@@ -23,6 +23,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -80,6 +81,8 @@ var _ = Describe("User", func() {
 		Expect(remote.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
 		Eventually(func() []string { return eventsFor(u) }).Should(ContainElement(v1.EventCreated))
+		Expect(testutil.ToFloat64(scimRequests.WithLabelValues(s.account, "Users", "write", "201"))).To(Equal(1.0), "the create is counted under the account's name")
+		Expect(testutil.CollectAndCount(scimDuration)).To(BeNumerically(">", 0))
 
 		By("patching only the attribute that changed")
 		s.fake.ResetRequests()
