@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -101,6 +102,19 @@ func (r *groupRemote) byID(ctx context.Context, acc *Account, id string) (*scim.
 	return &g, nil
 }
 
+func (r *groupRemote) get(ctx context.Context, acc *Account, id string) (*scim.Group, error) {
+	g, err := acc.Client.GetGroup(ctx, id)
+	if scim.IsNotFound(err) {
+		acc.Inventory.Forget(id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	acc.Inventory.SeenGroup(*g)
+	return g, nil
+}
+
 func (r *groupRemote) byKey(ctx context.Context, acc *Account) (*scim.Group, error) {
 	listed, ok := acc.Inventory.GroupByName(r.g.Spec.DisplayName)
 	if !ok {
@@ -118,7 +132,7 @@ func (r *groupRemote) lookup(ctx context.Context, acc *Account) (*scim.Group, er
 	if err != nil {
 		return nil, err
 	}
-	acc.Inventory.PutGroup(*detail)
+	acc.Inventory.SeenGroup(*detail)
 	return detail, nil
 }
 
@@ -161,9 +175,6 @@ func (r *groupRemote) create(ctx context.Context, acc *Account) (*scim.Group, er
 	if len(g.Members) == 0 {
 		g.Members = want.Members
 	}
-	if len(g.Roles) == 0 {
-		g.Roles = want.Roles
-	}
 	acc.Inventory.PutGroup(*g)
 	return g, nil
 }
@@ -173,21 +184,34 @@ func (r *groupRemote) update(ctx context.Context, acc *Account, cur *scim.Group)
 	if err != nil {
 		return nil, nil, err
 	}
-	ch := diffGroup(r.g.Spec, res.ids, *cur)
+	spec := r.g.Spec
+	if res.missingByKey {
+		// A member named by natural key is not in the inventory (new, or a
+		// list skipped it): removing unknown members now could remove it.
+		spec.MembershipPolicy = v1.MembershipAdditive
+	}
+	ch := diffGroup(spec, res.ids, *cur)
 	for _, ops := range ch.requests {
 		if err := acc.Client.PatchGroup(ctx, cur.ID, ops); err != nil {
-			if scim.IsNotFound(err) {
-				acc.Inventory.Forget(cur.ID)
-			} else {
-				acc.Inventory.Invalidate() // a partly applied change: re-read before the next diff
+			// Partly applied, perhaps: re-read the members before the next diff.
+			acc.Inventory.ForgetDetail(cur.ID)
+			if isMemberNotVisible(err) {
+				return nil, nil, &retryLater{err: err, after: consistencyRetry}
 			}
-			return nil, nil, err
+			return nil, nil, patchFailed(acc, cur.ID, err)
 		}
 	}
 	if len(ch.requests) > 0 {
 		acc.Inventory.PutGroup(ch.after)
 	}
 	return &ch.after, ch.changed, nil
+}
+
+// isMemberNotVisible: a 400 or 404 on a membership PATCH usually names a
+// principal Databricks does not show yet (created moments ago).
+func isMemberNotVisible(err error) bool {
+	apiErr, ok := scim.AsAPIError(err)
+	return ok && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusNotFound)
 }
 
 func (r *groupRemote) remove(ctx context.Context, acc *Account, id string) (string, error) {

@@ -63,15 +63,19 @@ var _ = Describe("Group", func() {
 		expectCurrent(alice)
 		expectCurrent(robot)
 
-		eng := s.group("eng", "engineers", []v1.GroupMember{userRef("alice"), spRef("robot"), {UserName: "outside@example.com"}},
-			func(g *v1.Group) { g.Spec.AccountAdmin = ptr.To(true) })
+		eng := s.group("eng", "engineers", []v1.GroupMember{userRef("alice"), spRef("robot"), {UserName: "outside@example.com"}})
 		Expect(k8sClient.Create(ctx, eng)).To(Succeed())
 		expectCurrent(eng)
 		Expect(eng.Status.MemberCount).To(Equal(int32(3)))
 		Eventually(func(g Gomega) []string { return remoteMembers(g, s, "engineers") }).Should(ConsistOf(alice.Status.ID, robot.Status.ID, external.ID))
-		remote, _ := s.fake.GroupByName("engineers")
-		Expect(remote.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
 		Expect(requestsTo(s.fake, http.MethodPatch, "/Groups/")).To(BeZero(), "initial members go into the create")
+
+		By("granting account_admin to the group")
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(eng), eng)).To(Succeed())
+		eng.Spec.AccountAdmin = ptr.To(true)
+		Expect(k8sClient.Update(ctx, eng)).To(Succeed())
+		Eventually(func() bool { r, _ := s.fake.GroupByName("engineers"); return r.HasRole(scim.RoleAccountAdmin) }).Should(BeTrue())
+		Expect(requestsTo(s.fake, http.MethodPatch, "/Groups/")).To(Equal(1))
 
 		platform := s.group("platform", "platform", []v1.GroupMember{groupRef("eng"), {GroupDisplayName: "Engineers"}})
 		Expect(k8sClient.Create(ctx, platform)).To(Succeed())

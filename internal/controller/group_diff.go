@@ -23,6 +23,7 @@ import (
 
 // desiredGroup is the create body: the first MaxMembersOnCreate members go
 // into the create itself, so a new group needs no membership PATCH.
+// account_admin follows by PATCH, as for users.
 func desiredGroup(spec v1.GroupSpec, memberIDs []string) scim.Group {
 	g := scim.Group{DisplayName: spec.DisplayName, ExternalID: spec.ExternalID}
 	for i, id := range memberIDs {
@@ -30,9 +31,6 @@ func desiredGroup(spec v1.GroupSpec, memberIDs []string) scim.Group {
 			break
 		}
 		g.Members = append(g.Members, scim.ComplexValue{Value: id})
-	}
-	if spec.AccountAdmin != nil && *spec.AccountAdmin {
-		g.Roles = []scim.ComplexValue{{Value: scim.RoleAccountAdmin}}
 	}
 	return g
 }

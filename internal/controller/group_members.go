@@ -37,6 +37,8 @@ type resolvedMembers struct {
 	ids        []string // sorted, de-duplicated
 	unresolved []v1.UnresolvedMember
 	cycles     []string
+	// missingByKey: a member named by natural key is not in the inventory.
+	missingByKey bool
 }
 
 // memberResolver maps spec members to SCIM ids through the cache (member
@@ -61,6 +63,7 @@ func (m memberResolver) resolve(ctx context.Context) (resolvedMembers, error) {
 			out.unresolved = append(out.unresolved, v1.UnresolvedMember{Member: describeMember(mem), Reason: problem})
 		case problem != "":
 			out.unresolved = append(out.unresolved, v1.UnresolvedMember{Member: describeMember(mem), Reason: problem})
+			out.missingByKey = out.missingByKey || byNaturalKey(mem)
 		case !seen[id]:
 			seen[id] = true
 			out.ids = append(out.ids, id)
@@ -71,6 +74,10 @@ func (m memberResolver) resolve(ctx context.Context) (resolvedMembers, error) {
 }
 
 const cyclePrefix = "would form a cycle"
+
+func byNaturalKey(m v1.GroupMember) bool {
+	return m.UserName != "" || m.ApplicationID != "" || m.GroupDisplayName != ""
+}
 
 func describeMember(m v1.GroupMember) string {
 	switch {

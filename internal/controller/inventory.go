@@ -57,7 +57,14 @@ type Inventory struct {
 	OnChange func(ids []string)
 	// OnError receives a failed background re-list.
 	OnError func(error)
+
+	failedAt time.Time // last failed re-list: the next waits refreshBackoff
+	lastErr  error
 }
+
+// refreshBackoff spaces re-lists after a failure, so a broken listing does
+// not turn into a tight loop of full re-reads.
+const refreshBackoff = 30 * time.Second
 
 type snapshot struct {
 	users       map[string]*scim.User
@@ -109,6 +116,12 @@ func (inv *Inventory) EnsureFresh(ctx context.Context, c scim.Client, maxAge tim
 	if age < maxAge {
 		return nil
 	}
+	if err := inv.recentFailure(); err != nil {
+		if !inv.loaded() {
+			return err // waiters share a fresh failure instead of each re-listing
+		}
+		return nil // keep using the current state until the back-off ends
+	}
 	if !inv.loaded() {
 		inv.refreshMu.Lock()
 		defer inv.refreshMu.Unlock()
@@ -133,6 +146,22 @@ func (inv *Inventory) EnsureFresh(ctx context.Context, c scim.Client, maxAge tim
 // backgroundRefreshTimeout bounds one background re-list (10,000 users are
 // 100 pages: 25 s at Databricks' 4 list pages per second).
 const backgroundRefreshTimeout = 5 * time.Minute
+
+func (inv *Inventory) recentFailure() error {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	if inv.lastErr != nil && time.Since(inv.failedAt) < refreshBackoff {
+		return inv.lastErr
+	}
+	return nil
+}
+
+func (inv *Inventory) recordFailure(err error) error {
+	inv.mu.Lock()
+	inv.lastErr, inv.failedAt = err, time.Now()
+	inv.mu.Unlock()
+	return err
+}
 
 func (inv *Inventory) loaded() bool {
 	inv.mu.RLock()
@@ -163,20 +192,20 @@ func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 		next.putUser(&u)
 		return nil
 	}); err != nil {
-		return fmt.Errorf("failed to list users: %w", err)
+		return inv.recordFailure(fmt.Errorf("failed to list users: %w", err))
 	}
 	if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: spAttributes}, func(s scim.ServicePrincipal) error {
 		next.putSP(&s)
 		return nil
 	}); err != nil {
-		return fmt.Errorf("failed to list service principals: %w", err)
+		return inv.recordFailure(fmt.Errorf("failed to list service principals: %w", err))
 	}
 	if err := c.ListGroups(ctx, scim.ListOptions{Attributes: groupAttributes}, func(g scim.Group) error {
 		g.Members = nil
 		next.putGroup(&g)
 		return nil
 	}); err != nil {
-		return fmt.Errorf("failed to list groups: %w", err)
+		return inv.recordFailure(fmt.Errorf("failed to list groups: %w", err))
 	}
 
 	inv.mu.Lock()
@@ -187,6 +216,7 @@ func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 	}
 	inv.snap = next
 	inv.refreshedAt = started
+	inv.lastErr = nil
 	inv.mu.Unlock()
 	if len(changed) > 0 && inv.OnChange != nil {
 		inv.OnChange(changed)
@@ -331,6 +361,38 @@ func (inv *Inventory) UserByName(userName string) (scim.User, bool) {
 	return inv.UserByID(id)
 }
 
+// Shielded says a local write to the object is recent enough to outrank
+// Databricks' reads, which may not show it yet.
+func (inv *Inventory) Shielded(id string) bool {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	return time.Since(inv.written[id]) < inv.shield
+}
+
+// SeenUser records a user as a direct read showed it (no write shield).
+func (inv *Inventory) SeenUser(u scim.User) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.snap.putUser(&u)
+	delete(inv.deleted, u.ID)
+}
+
+// SeenSP records a service principal as a direct read showed it.
+func (inv *Inventory) SeenSP(s scim.ServicePrincipal) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.snap.putSP(&s)
+	delete(inv.deleted, s.ID)
+}
+
+// ForgetDetail drops a group's cached members, after a failed PATCH left
+// them uncertain: the next diff re-reads them.
+func (inv *Inventory) ForgetDetail(id string) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	delete(inv.groupDetail, id)
+}
+
 // PutUser records a user as Databricks now has it, after a local write.
 func (inv *Inventory) PutUser(u scim.User) {
 	inv.mu.Lock()
@@ -429,6 +491,16 @@ func (inv *Inventory) GroupDetail(ctx context.Context, c scim.Client, id string,
 	listed.Members, listed.Roles = nil, nil
 	inv.snap.putGroup(&listed)
 	return *g, nil
+}
+
+// SeenGroup records a group with members and roles as a direct read showed it.
+func (inv *Inventory) SeenGroup(g scim.Group) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.groupDetail[g.ID] = groupDetail{group: g, loadedAt: time.Now()}
+	listed := g
+	inv.snap.putGroup(&listed)
+	delete(inv.deleted, g.ID)
 }
 
 // PutGroup records a group with its members and roles after a local write.

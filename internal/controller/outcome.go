@@ -79,10 +79,15 @@ func jitter(d time.Duration) time.Duration {
 // credentials and invalid specs stall or wait, everything else backs off.
 func failed(action string, err error) outcome {
 	msg := fmt.Sprintf("failed to %s: %s", action, err.Error())
-	var secretErr *ErrTokenSecret
+	var (
+		secretErr *ErrTokenSecret
+		later     *retryLater
+	)
 	switch {
 	case errors.As(err, &secretErr):
 		return waiting(v1.ReasonTokenSecretNotFound, msg, time.Minute)
+	case errors.As(err, &later):
+		return waiting(v1.ReasonProgressing, msg, later.after)
 	case scim.IsThrottled(err):
 		after := time.Second
 		if apiErr, ok := scim.AsAPIError(err); ok && apiErr.RetryAfter > 0 {
@@ -102,6 +107,20 @@ func failed(action string, err error) outcome {
 	}
 	return outcome{reason: v1.ReasonUnreachable, message: msg, err: err}
 }
+
+// retryLater marks an error that Databricks' eventual consistency explains
+// (an object or member not visible yet): look again after a pause, neither
+// stalling nor backing off from milliseconds.
+type retryLater struct {
+	err   error
+	after time.Duration
+}
+
+func (e *retryLater) Error() string { return e.err.Error() }
+func (e *retryLater) Unwrap() error { return e.err }
+
+// consistencyRetry is how long to wait for Databricks' reads to catch up.
+const consistencyRetry = 30 * time.Second
 
 // result maps an outcome to what controller-runtime should do next.
 func (o outcome) result() (ctrl.Result, error) {

@@ -70,7 +70,10 @@ func TestFailedClassifiesErrors(t *testing.T) {
 	}{
 		{"throttled waits for Retry-After", &scim.APIError{StatusCode: 429, RetryAfter: 7 * time.Second}, v1.ReasonThrottled, false, false},
 		{"unauthorized backs off", &scim.APIError{StatusCode: 401}, v1.ReasonTokenInvalid, false, true},
-		{"server errors back off", &scim.APIError{StatusCode: 503}, v1.ReasonUnreachable, false, true},
+		{"server errors back off", &scim.APIError{StatusCode: 502}, v1.ReasonUnreachable, false, true},
+		{"503 waits like a 429", &scim.APIError{StatusCode: 503}, v1.ReasonThrottled, false, false},
+		{"not visible yet waits", &retryLater{err: &scim.APIError{StatusCode: 404}, after: consistencyRetry}, v1.ReasonProgressing, false, false},
+		{"a 404 on write retries", &scim.APIError{StatusCode: 404}, v1.ReasonProgressing, false, true},
 		{"bad request stalls", &scim.APIError{StatusCode: 400, Detail: "bad"}, v1.ReasonInvalidSpec, true, false},
 		{"missing Secret waits", &ErrTokenSecret{msg: "Secret x/y not found"}, v1.ReasonTokenSecretNotFound, false, false},
 	}

@@ -57,6 +57,29 @@ var _ = Describe("Policies", func() {
 		Eventually(func() []string { return eventsFor(u) }).Should(ContainElement(v1.EventAdopted))
 	})
 
+	It("never takes over an object its refused create found, even on later reconciles", func() {
+		s := newScenario()
+		warm := s.user("warm", "warm@example.com")
+		Expect(k8sClient.Create(ctx, warm)).To(Succeed())
+		expectCurrent(warm) // the inventory is loaded before the next user appears
+		existing := s.fake.SeedUser(scim.User{UserName: "quinn@example.com", DisplayName: "Quinn"})
+
+		u := s.user("quinn", "quinn@example.com", func(u *v1.User) { u.Spec.DisplayName = "Not Quinn" })
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectReason(u, metav1.ConditionFalse, v1.ReasonAlreadyExists)
+		Expect(acceptedRequestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1), "only warm was created")
+		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(2), "quinn's create was refused with 409")
+		Expect(u.Annotations).NotTo(HaveKey(v1.AnnotationCreatePending), "a refused create leaves no marker")
+
+		patchUser(u, func(u *v1.User) {
+			u.Annotations = map[string]string{AnnotationReconcileRequestedAt: "now"}
+		})
+		Consistently(func(g Gomega) string { return readyCondition(g, u).Reason }, "2s").Should(Equal(v1.ReasonAlreadyExists))
+		r, _ := s.fake.User(existing.ID)
+		Expect(r.DisplayName).To(Equal("Quinn"))
+		Expect(requestsTo(s.fake, http.MethodPatch, "/Users/"+existing.ID)).To(BeZero())
+	})
+
 	It("reactivates a deactivated user it adopts", func() {
 		s := newScenario()
 		existing := s.fake.SeedUser(scim.User{UserName: "dave@example.com", Active: ptr.To(false)})

@@ -94,6 +94,19 @@ func (r *spRemote) byKey(_ context.Context, acc *Account) (*scim.ServicePrincipa
 	return found(acc.Inventory.SPByDisplayName(r.s.Spec.DisplayName))
 }
 
+func (r *spRemote) get(ctx context.Context, acc *Account, id string) (*scim.ServicePrincipal, error) {
+	sp, err := acc.Client.GetServicePrincipal(ctx, id)
+	if scim.IsNotFound(err) {
+		acc.Inventory.Forget(id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	acc.Inventory.SeenSP(*sp)
+	return sp, nil
+}
+
 // lookup asks Databricks directly. Account SCIM 2.1 filters service
 // principals by applicationId only, so a displayName is found by re-listing.
 func (r *spRemote) lookup(ctx context.Context, acc *Account) (*scim.ServicePrincipal, error) {
@@ -108,14 +121,21 @@ func (r *spRemote) lookup(ctx context.Context, acc *Account) (*scim.ServicePrinc
 	if err != nil || s == nil {
 		return nil, err
 	}
-	acc.Inventory.PutSP(*s)
+	acc.Inventory.SeenSP(*s)
 	return s, nil
 }
 
 func (r *spRemote) create(ctx context.Context, acc *Account) (*scim.ServicePrincipal, error) {
-	s, err := acc.Client.CreateServicePrincipal(ctx, desiredSP(r.s.Spec))
+	want := desiredSP(r.s.Spec)
+	s, err := acc.Client.CreateServicePrincipal(ctx, want)
 	if err != nil {
 		return nil, err
+	}
+	if s.DisplayName == "" {
+		s.DisplayName = want.DisplayName
+	}
+	if s.ExternalID == "" {
+		s.ExternalID = want.ExternalID
 	}
 	acc.Inventory.PutSP(*s)
 	return s, nil
@@ -123,14 +143,20 @@ func (r *spRemote) create(ctx context.Context, acc *Account) (*scim.ServicePrinc
 
 func (r *spRemote) update(ctx context.Context, acc *Account, cur *scim.ServicePrincipal) (*scim.ServicePrincipal, []string, error) {
 	ops, after, changed := diffSP(r.s.Spec, *cur)
+	if len(ops) > 0 && !acc.Inventory.Shielded(cur.ID) {
+		// Lists may drop attributes (roles): confirm drift on the object itself.
+		fresh, err := r.get(ctx, acc, cur.ID)
+		if err != nil || fresh == nil {
+			return nil, nil, orGone(err, cur.ID)
+		}
+		cur = fresh
+		ops, after, changed = diffSP(r.s.Spec, *cur)
+	}
 	if len(ops) == 0 {
 		return cur, nil, nil
 	}
 	if err := acc.Client.PatchServicePrincipal(ctx, cur.ID, ops); err != nil {
-		if scim.IsNotFound(err) {
-			acc.Inventory.Forget(cur.ID)
-		}
-		return nil, nil, err
+		return nil, nil, patchFailed(acc, cur.ID, err)
 	}
 	acc.Inventory.PutSP(after)
 	return &after, changed, nil

@@ -21,16 +21,14 @@ import (
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
-// desiredSP is the create body for a service principal spec.
+// desiredSP is the create body for a service principal spec (account_admin
+// follows by PATCH, as for users).
 func desiredSP(spec v1.ServicePrincipalSpec) scim.ServicePrincipal {
 	s := scim.ServicePrincipal{
 		ApplicationID: spec.ApplicationID,
 		DisplayName:   spec.DisplayName,
 		ExternalID:    spec.ExternalID,
 		Active:        scim.Bool(spec.Active == nil || *spec.Active),
-	}
-	if spec.AccountAdmin != nil && *spec.AccountAdmin {
-		s.Roles = []scim.ComplexValue{{Value: scim.RoleAccountAdmin}}
 	}
 	return s
 }

@@ -36,8 +36,11 @@ type remote[R any] interface {
 	describe() string
 	// naturalKey is the create-pending marker's value.
 	naturalKey() string
-	// byID returns the remote object, or nil when it no longer exists.
+	// byID returns the remote object from the inventory, or nil when it is
+	// not there (deleted, or skipped by a list: confirm with get).
 	byID(ctx context.Context, acc *Account, id string) (*R, error)
+	// get reads the remote object directly, or nil on 404.
+	get(ctx context.Context, acc *Account, id string) (*R, error)
 	// byKey returns the remote object with the natural key, or nil.
 	byKey(ctx context.Context, acc *Account) (*R, error)
 	// lookup asks Databricks directly for the natural key (after a 409).
@@ -114,6 +117,10 @@ func locateRemote[R any](ctx context.Context, acc *Account, obj identityObject, 
 	var drift *event
 	if st.ID != "" {
 		cur, err := rm.byID(ctx, acc, st.ID)
+		if err == nil && cur == nil {
+			// Offset paging can skip an entry: only a 404 proves it is gone.
+			cur, err = rm.get(ctx, acc, st.ID)
+		}
 		if err != nil {
 			o := failed("read "+rm.describe(), err)
 			return nil, nil, &o
@@ -184,6 +191,14 @@ func createRemote[R any](ctx context.Context, r *identityBase, acc *Account, obj
 	if !scim.IsAlreadyExists(err) {
 		o := failed("create "+rm.describe(), err)
 		return nil, &o
+	}
+	if !hadMarker {
+		// This create certainly did not happen: drop the marker, so the
+		// existing object is never later taken for one of ours.
+		if err := r.setCreatePending(ctx, obj, ""); err != nil {
+			o := outcome{reason: v1.ReasonProgressing, message: err.Error(), err: err}
+			return nil, &o
+		}
 	}
 	found, lerr := rm.lookup(ctx, acc)
 	if lerr != nil {

@@ -77,19 +77,44 @@ func (r *userRemote) byKey(_ context.Context, acc *Account) (*scim.User, error) 
 	return found(acc.Inventory.UserByName(r.u.Spec.UserName))
 }
 
+func (r *userRemote) get(ctx context.Context, acc *Account, id string) (*scim.User, error) {
+	u, err := acc.Client.GetUser(ctx, id)
+	if scim.IsNotFound(err) {
+		acc.Inventory.Forget(id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	acc.Inventory.SeenUser(*u)
+	return u, nil
+}
+
 func (r *userRemote) lookup(ctx context.Context, acc *Account) (*scim.User, error) {
 	u, err := acc.Client.FindUserByUserName(ctx, r.u.Spec.UserName)
 	if err != nil || u == nil {
 		return nil, err
 	}
-	acc.Inventory.PutUser(*u)
+	acc.Inventory.SeenUser(*u)
 	return u, nil
 }
 
 func (r *userRemote) create(ctx context.Context, acc *Account) (*scim.User, error) {
-	u, err := acc.Client.CreateUser(ctx, desiredUser(r.u.Spec))
+	want := desiredUser(r.u.Spec)
+	u, err := acc.Client.CreateUser(ctx, want)
 	if err != nil {
 		return nil, err
+	}
+	// An answer may leave out what was sent; take the request's values
+	// rather than PATCHing them again at once.
+	if u.DisplayName == "" {
+		u.DisplayName = want.DisplayName
+	}
+	if u.Name == nil {
+		u.Name = want.Name
+	}
+	if u.ExternalID == "" {
+		u.ExternalID = want.ExternalID
 	}
 	acc.Inventory.PutUser(*u)
 	return u, nil
@@ -97,14 +122,20 @@ func (r *userRemote) create(ctx context.Context, acc *Account) (*scim.User, erro
 
 func (r *userRemote) update(ctx context.Context, acc *Account, cur *scim.User) (*scim.User, []string, error) {
 	ops, after, changed := diffUser(r.u.Spec, *cur)
+	if len(ops) > 0 && !acc.Inventory.Shielded(cur.ID) {
+		// Lists may drop attributes (roles, name): confirm drift on the object itself.
+		fresh, err := r.get(ctx, acc, cur.ID)
+		if err != nil || fresh == nil {
+			return nil, nil, orGone(err, cur.ID)
+		}
+		cur = fresh
+		ops, after, changed = diffUser(r.u.Spec, *cur)
+	}
 	if len(ops) == 0 {
 		return cur, nil, nil
 	}
 	if err := acc.Client.PatchUser(ctx, cur.ID, ops); err != nil {
-		if scim.IsNotFound(err) {
-			acc.Inventory.Forget(cur.ID)
-		}
-		return nil, nil, err
+		return nil, nil, patchFailed(acc, cur.ID, err)
 	}
 	acc.Inventory.PutUser(after)
 	return &after, changed, nil
@@ -137,6 +168,28 @@ func (r *userRemote) mirror(u *scim.User) {
 		return
 	}
 	r.u.Status.Active = scim.Bool(u.IsActive())
+}
+
+// patchFailed classifies a failed PATCH. A 404 for an object we wrote
+// moments ago is Databricks not showing it yet: retry later. Otherwise the
+// object is gone: forget it so the next reconcile recreates it.
+func patchFailed(acc *Account, id string, err error) error {
+	if !scim.IsNotFound(err) {
+		return err
+	}
+	if acc.Inventory.Shielded(id) {
+		return &retryLater{err: err, after: consistencyRetry}
+	}
+	acc.Inventory.Forget(id)
+	return err
+}
+
+// orGone turns a confirming read that found nothing into a not-found error.
+func orGone(err error, id string) error {
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("SCIM id %s no longer exists", id)
 }
 
 // found adapts an inventory lookup to the remote interface.

@@ -23,7 +23,8 @@ import (
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
-// desiredUser is the create body for a user spec.
+// desiredUser is the create body for a user spec. account_admin is not in
+// it: Databricks documents roles through PATCH, which follows at once.
 func desiredUser(spec v1.UserSpec) scim.User {
 	u := scim.User{
 		UserName:    strings.ToLower(spec.UserName),
@@ -33,9 +34,6 @@ func desiredUser(spec v1.UserSpec) scim.User {
 	}
 	if spec.GivenName != "" || spec.FamilyName != "" {
 		u.Name = &scim.Name{GivenName: spec.GivenName, FamilyName: spec.FamilyName}
-	}
-	if spec.AccountAdmin != nil && *spec.AccountAdmin {
-		u.Roles = []scim.ComplexValue{{Value: scim.RoleAccountAdmin}}
 	}
 	return u
 }

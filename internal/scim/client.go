@@ -173,7 +173,9 @@ func (c *HTTPClient) newRequest(ctx context.Context, cl call, token string) (*ht
 		u += "/" + url.PathEscape(cl.id)
 	}
 	if len(cl.query) > 0 {
-		u += "?" + cl.query.Encode()
+		// %20, not +, for spaces: the reference asks for a URL-encoded filter,
+		// and a literal + is already %2B here.
+		u += "?" + strings.ReplaceAll(cl.query.Encode(), "+", "%20")
 	}
 	var body io.Reader
 	if cl.body != nil {
@@ -311,6 +313,16 @@ func getOne[T any](ctx context.Context, c *HTTPClient, res Resource, id string) 
 	return &out, nil
 }
 
+// getOneWithID is getOne for callers that need the object's id: an answer
+// without one (an empty 200) is an error, not an empty object.
+func getOneWithID[T any](ctx context.Context, c *HTTPClient, res Resource, id string, idOf func(*T) string) (*T, error) {
+	out, err := getOne[T](ctx, c, res, id)
+	if err == nil && idOf(out) == "" {
+		return nil, fmt.Errorf("scim: GET %s/%s: the response carried no id", res, id)
+	}
+	return out, err
+}
+
 func create[T any](ctx context.Context, c *HTTPClient, res Resource, in T, idOf func(*T) string) (*T, error) {
 	var out T
 	if err := c.do(ctx, call{method: http.MethodPost, class: ClassWrite, resource: res, body: in, out: &out}); err != nil {
@@ -368,7 +380,7 @@ func (c *HTTPClient) ListUsers(ctx context.Context, opts ListOptions, fn func(Us
 
 // GetUser implements Client.
 func (c *HTTPClient) GetUser(ctx context.Context, id string) (*User, error) {
-	return getOne[User](ctx, c, ResourceUsers, id)
+	return getOneWithID(ctx, c, ResourceUsers, id, userID)
 }
 
 // CreateUser implements Client. Schemas defaults to the core User schema.
@@ -395,7 +407,8 @@ func (c *HTTPClient) FindUserByUserName(ctx context.Context, userName string) (*
 		return nil, errors.New("scim: find user: empty userName")
 	}
 	var found *User
-	err := c.ListUsers(ctx, ListOptions{Filter: EqFilter("userName", userName)}, func(u User) error {
+	// Lower-cased like the stored value: 2.1 filters are exact matches.
+	err := c.ListUsers(ctx, ListOptions{Filter: EqFilter("userName", strings.ToLower(userName))}, func(u User) error {
 		// Re-check: the server lower-cases userName and a server that
 		// ignored the filter must not make us adopt the wrong user.
 		if strings.EqualFold(u.UserName, userName) {
@@ -414,7 +427,7 @@ func (c *HTTPClient) ListServicePrincipals(ctx context.Context, opts ListOptions
 
 // GetServicePrincipal implements Client.
 func (c *HTTPClient) GetServicePrincipal(ctx context.Context, id string) (*ServicePrincipal, error) {
-	return getOne[ServicePrincipal](ctx, c, ResourceServicePrincipals, id)
+	return getOneWithID(ctx, c, ResourceServicePrincipals, id, spID)
 }
 
 // CreateServicePrincipal implements Client. Schemas defaults to the
@@ -460,7 +473,7 @@ func (c *HTTPClient) ListGroups(ctx context.Context, opts ListOptions, fn func(G
 
 // GetGroup implements Client.
 func (c *HTTPClient) GetGroup(ctx context.Context, id string) (*Group, error) {
-	return getOne[Group](ctx, c, ResourceGroups, id)
+	return getOneWithID(ctx, c, ResourceGroups, id, groupID)
 }
 
 // CreateGroup implements Client. At most MaxMembersOnCreate members may be
@@ -503,7 +516,9 @@ func (c *HTTPClient) FindGroupByDisplayName(ctx context.Context, name string) (*
 
 // Ping implements Client.
 func (c *HTTPClient) Ping(ctx context.Context) error {
+	// The answer is not decoded: any 2xx proves the token (an HTML login
+	// page or a redirect is already an error), and an odd body must not
+	// keep an account from becoming Ready.
 	q := url.Values{"count": {"1"}, "attributes": {"id"}}
-	var page ListResponse[User]
-	return c.do(ctx, call{method: http.MethodGet, class: ClassList, resource: ResourceUsers, query: q, out: &page})
+	return c.do(ctx, call{method: http.MethodGet, class: ClassList, resource: ResourceUsers, query: q})
 }

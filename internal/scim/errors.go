@@ -385,11 +385,10 @@ func IsThrottled(err error) bool {
 	if !ok {
 		return false
 	}
-	if e.StatusCode == http.StatusTooManyRequests {
+	// 503 is what SDKs retry after Retry-After too; the text markers count
+	// whatever the status, as the Databricks SDKs match them.
+	if e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable {
 		return true
-	}
-	if e.StatusCode < 500 {
-		return false
 	}
 	all := e.ErrorCode + " " + e.Message + " " + e.Detail
 	for _, m := range throttleMarkers {

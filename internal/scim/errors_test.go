@@ -120,8 +120,9 @@ func TestErrorShapes(t *testing.T) {
 			want: want{throttled: true, retryable: true, retryAfter: time.Second},
 		},
 		{
+			// SDKs retry 503 after Retry-After, like a 429 (reference §5.2).
 			name: "503", status: 503, body: `{"error_code":"TEMPORARILY_UNAVAILABLE","message":"try later"}`,
-			want: want{retryable: true, code: "TEMPORARILY_UNAVAILABLE"},
+			want: want{retryable: true, throttled: true, code: "TEMPORARILY_UNAVAILABLE", retryAfter: time.Second},
 		},
 		{
 			name: "body echoing the token", status: 400, body: "bad header Bearer " + secretToken,
