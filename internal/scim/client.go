@@ -262,6 +262,7 @@ func listAll[T any](ctx context.Context, c *HTTPClient, res Resource, opts ListO
 		if len(page.Resources) == 0 {
 			return nil
 		}
+		fresh := 0
 		for i := range page.Resources {
 			if id := idOf(&page.Resources[i]); id != "" {
 				if _, dup := seen[id]; dup {
@@ -269,18 +270,18 @@ func listAll[T any](ctx context.Context, c *HTTPClient, res Resource, opts ListO
 				}
 				seen[id] = struct{}{}
 			}
+			fresh++
 			if err := fn(page.Resources[i]); err != nil {
 				return err
 			}
 		}
-		next := page.StartIndex
-		if next <= 0 {
-			next = start
+		if fresh == 0 && len(page.Resources) == size {
+			// A whole page of objects already seen: the server is not paging.
+			return fmt.Errorf("scim: list %s: the page at startIndex %d repeated only objects already listed", res, start)
 		}
-		next += len(page.Resources)
-		if next <= start { // a server echoing a bogus startIndex must not loop us
-			next = start + len(page.Resources)
-		}
+		// Our own offset, not the echoed startIndex: a wrong echo must neither
+		// skip objects nor loop.
+		next := start + len(page.Resources)
 		if page.TotalResults > 0 && len(page.Resources) < size && next > page.TotalResults {
 			return nil // short page at the end: skip the confirming empty page
 		}
