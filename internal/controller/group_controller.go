@@ -195,7 +195,7 @@ func (r *groupRemote) update(ctx context.Context, acc *Account, cur *scim.Group)
 		if err := acc.Client.PatchGroup(ctx, cur.ID, ops); err != nil {
 			// Partly applied, perhaps: re-read the members before the next diff.
 			acc.Inventory.ForgetDetail(cur.ID)
-			if isMemberNotVisible(err) {
+			if ch.added > 0 && isMemberNotVisible(err) {
 				return nil, nil, &retryLater{err: err, after: consistencyRetry}
 			}
 			return nil, nil, patchFailed(acc, cur.ID, err)
@@ -207,8 +207,8 @@ func (r *groupRemote) update(ctx context.Context, acc *Account, cur *scim.Group)
 	return &ch.after, ch.changed, nil
 }
 
-// isMemberNotVisible: a 400 or 404 on a membership PATCH usually names a
-// principal Databricks does not show yet (created moments ago).
+// isMemberNotVisible: a 400 or 404 on a PATCH that adds members usually
+// names a principal Databricks does not show yet (created moments ago).
 func isMemberNotVisible(err error) bool {
 	apiErr, ok := scim.AsAPIError(err)
 	return ok && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusNotFound)
