@@ -35,7 +35,7 @@ func main() {
 	scaleName := flag.String("scale", "full", "workload size: full (10,000 users, 200 SPs, 1,000 groups of 50) or small (1,000 users, 100 groups)")
 	rateScale := flag.Float64("rate-scale", 10, "multiply Databricks' published per-class limits by this in the fake")
 	concurrency := flag.Int("concurrency", 8, "the manager's --max-concurrent-reconciles")
-	keep := flag.Bool("keep", false, "keep the temporary directory (logs, kubeconfig, profiles)")
+	keep := flag.Bool("keep", false, "keep the temporary directory (logs, kubeconfig) after stopping every process")
 	flag.Parse()
 	sc, ok := scales[*scaleName]
 	if !ok {
@@ -57,8 +57,12 @@ func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep
 	}
 	defer func() {
 		if keep {
-			fmt.Fprintf(os.Stderr, "kept %s\n", st.Dir)
-			return
+			// Keep the logs and profiles, never the processes: move the
+			// directory aside (open log files follow it) before stopping.
+			kept := st.Dir + "-kept"
+			if err := os.Rename(st.Dir, kept); err == nil {
+				fmt.Fprintf(os.Stderr, "kept %s\n", kept)
+			}
 		}
 		_ = st.Stop()
 	}()
