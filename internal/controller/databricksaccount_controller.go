@@ -213,7 +213,9 @@ func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, name 
 		sps    v1.ServicePrincipalList
 	)
 	for _, l := range []client.ObjectList{&users, &groups, &sps} {
-		if err := r.List(ctx, l, client.MatchingFields{indexAccount: name}); err != nil {
+		// Read-only and re-run on every identity create or delete: no copies of
+		// 10,000 cached objects each time.
+		if err := r.List(ctx, l, client.MatchingFields{indexAccount: name}, client.UnsafeDisableDeepCopy); err != nil {
 			return v1.IdentityCounts{}, fmt.Errorf("failed to count identities: %w", err)
 		}
 	}

@@ -61,11 +61,6 @@ func stalled(reason, message string) outcome {
 	return outcome{reason: reason, message: message, stalled: true}
 }
 
-func (o outcome) withEvent(reason, format string, args ...any) outcome {
-	o.event = &event{reason: reason, message: fmt.Sprintf(format, args...)}
-	return o
-}
-
 // jitter spreads periodic resyncs over +10% so a large account does not
 // re-read everything in the same second.
 func jitter(d time.Duration) time.Duration {
