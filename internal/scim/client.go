@@ -25,9 +25,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimops/databricks-scim-operator/internal/naturalkey"
 )
 
 // Client is the account SCIM API as the controllers use it.
@@ -39,7 +42,8 @@ type Client interface {
 	CreateUser(ctx context.Context, u User) (*User, error)
 	PatchUser(ctx context.Context, id string, ops []Operation) error
 	DeleteUser(ctx context.Context, id string) error
-	// FindUserByUserName returns (nil, nil) when no user has that userName.
+	// FindUserByUserName returns the user whose userName has the same
+	// naturalkey.Key as userName, or (nil, nil) when there is none.
 	FindUserByUserName(ctx context.Context, userName string) (*User, error)
 
 	ListServicePrincipals(ctx context.Context, opts ListOptions, fn func(ServicePrincipal) error) error
@@ -47,7 +51,9 @@ type Client interface {
 	CreateServicePrincipal(ctx context.Context, sp ServicePrincipal) (*ServicePrincipal, error)
 	PatchServicePrincipal(ctx context.Context, id string, ops []Operation) error
 	DeleteServicePrincipal(ctx context.Context, id string) error
-	// FindServicePrincipalByApplicationID returns (nil, nil) when none matches.
+	// FindServicePrincipalByApplicationID returns the service principal
+	// whose applicationId has the same naturalkey.Key as appID, or (nil, nil)
+	// when none matches.
 	FindServicePrincipalByApplicationID(ctx context.Context, appID string) (*ServicePrincipal, error)
 
 	ListGroups(ctx context.Context, opts ListOptions, fn func(Group) error) error
@@ -55,8 +61,9 @@ type Client interface {
 	CreateGroup(ctx context.Context, g Group) (*Group, error)
 	PatchGroup(ctx context.Context, id string, ops []Operation) error
 	DeleteGroup(ctx context.Context, id string) error
-	// FindGroupByDisplayName matches case-insensitively and returns (nil,
-	// nil) when no group has that name.
+	// FindGroupByDisplayName returns the group whose displayName has the
+	// same naturalkey.Key as name (case-insensitive, NFKC), or (nil, nil) when
+	// no group has that name.
 	FindGroupByDisplayName(ctx context.Context, name string) (*Group, error)
 
 	// Ping makes the cheapest authenticated call (GET Users?count=1&attributes=id).
@@ -84,7 +91,11 @@ func New(cfg Config) (*HTTPClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &HTTPClient{cfg: cfg, base: base, lim: newLimiters(cfg.Limits)}, nil
+	lim := newLimiters(cfg.Limits)
+	if cfg.SharedLimiters != nil {
+		lim = cfg.SharedLimiters.ls
+	}
+	return &HTTPClient{cfg: cfg, base: base, lim: lim}, nil
 }
 
 // SetLimits changes the client-side rates in place; waiting requests adopt
@@ -156,7 +167,7 @@ func (c *HTTPClient) once(ctx context.Context, cl call) error {
 		if tooLarge {
 			return fmt.Errorf("scim: %s %s: response body exceeds %d bytes", cl.method, cl.resource, c.cfg.MaxResponseBytes)
 		}
-		return decodeBody(cl, body)
+		return decodeBody(cl, resp.Header, body)
 	}
 	apiErr := parseError(resp.StatusCode, resp.Header, body, token)
 	apiErr.Method, apiErr.Resource = cl.method, cl.resource
@@ -215,27 +226,66 @@ func readBody(r io.Reader, limit int64) ([]byte, bool, error) {
 	return body, false, err
 }
 
-func decodeBody(cl call, body []byte) error {
+// decodeBody decodes a 2xx body into cl.out. A body that does not decode is
+// described by content type, size and the kind of failure: encoding/json's
+// own messages quote parts of the input ("invalid character 'x'", "cannot
+// unmarshal number 123…") and are not passed on.
+func decodeBody(cl call, header http.Header, body []byte) error {
 	if cl.out == nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(body, cl.out); err != nil {
-		return fmt.Errorf("scim: %s %s: decoding response: %w", cl.method, cl.resource, err)
+		why := "not valid JSON"
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			why = fmt.Sprintf("not valid JSON (syntax error at byte %d)", syntax.Offset)
+		case errors.As(err, &typ):
+			why = fmt.Sprintf("JSON of an unexpected shape (a value of the wrong type at byte %d)", typ.Offset)
+		}
+		return fmt.Errorf("scim: %s %s: the response body %s is %s", cl.method, cl.resource, describeBody(header, body), why)
 	}
 	return nil
 }
 
+// maxTransportText bounds the text kept from a transport error.
+const maxTransportText = 512
+
+// serverQuoted matches a Go-quoted string in a transport error: net/http
+// quotes what the server sent there ("malformed HTTP response \"…\"", an
+// HTTP/2 GOAWAY's debug data).
+var serverQuoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
 // transportError drops the URL from net/http's error (it may carry a filter
-// with user names) and removes the token should it appear anywhere.
+// with user names), drops anything quoted from the server's bytes, and
+// removes the token should it appear anywhere. The original error stays in
+// the chain for errors.Is and errors.As.
 func transportError(cl call, err error, token string) error {
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
 	}
-	if strings.Contains(err.Error(), token) {
-		err = errors.New(redact(err.Error(), []string{token}))
+	if !IsHostNotAllowed(err) {
+		msg := serverQuoted.ReplaceAllString(err.Error(), `"[server data not shown]"`)
+		msg = clean(msg, maxTransportText, []string{token})
+		switch {
+		case token != "" && strings.Contains(err.Error(), token):
+			err = errors.New(msg) // not even in the chain
+		case msg != err.Error():
+			err = &rewordedError{msg: msg, err: err}
+		}
 	}
 	return &TransportError{Method: cl.method, Resource: cl.resource, Err: err}
 }
+
+// rewordedError replaces an error's text and keeps it in the chain.
+type rewordedError struct {
+	msg string
+	err error
+}
+
+func (e *rewordedError) Error() string { return e.msg }
+func (e *rewordedError) Unwrap() error { return e.err }
 
 // errStop ends a listing early from inside a callback.
 var errStop = errors.New("stop listing")
@@ -411,8 +461,10 @@ func (c *HTTPClient) FindUserByUserName(ctx context.Context, userName string) (*
 	// Lower-cased like the stored value: 2.1 filters are exact matches.
 	err := c.ListUsers(ctx, ListOptions{Filter: EqFilter("userName", strings.ToLower(userName))}, func(u User) error {
 		// Re-check: the server lower-cases userName and a server that
-		// ignored the filter must not make us adopt the wrong user.
-		if strings.EqualFold(u.UserName, userName) {
+		// ignored the filter must not make us adopt the wrong user. Same
+		// comparison as everywhere else: naturalkey.Key, which neither trims
+		// nor strips, so "a@b.c\u00a0" never matches "a@b.c".
+		if naturalkey.Equal(u.UserName, userName) {
 			found = &u
 			return errStop
 		}
@@ -457,7 +509,7 @@ func (c *HTTPClient) FindServicePrincipalByApplicationID(ctx context.Context, ap
 	}
 	var found *ServicePrincipal
 	err := c.ListServicePrincipals(ctx, ListOptions{Filter: EqFilter("applicationId", appID)}, func(sp ServicePrincipal) error {
-		if strings.EqualFold(sp.ApplicationID, appID) {
+		if naturalkey.Equal(sp.ApplicationID, appID) {
 			found = &sp
 			return errStop
 		}
@@ -506,7 +558,7 @@ func (c *HTTPClient) FindGroupByDisplayName(ctx context.Context, name string) (*
 	}
 	var found *Group
 	err := c.ListGroups(ctx, ListOptions{Filter: EqFilter("displayName", name)}, func(g Group) error {
-		if strings.EqualFold(g.DisplayName, name) {
+		if naturalkey.Equal(g.DisplayName, name) {
 			found = &g
 			return errStop
 		}

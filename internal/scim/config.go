@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -115,8 +114,12 @@ const (
 // Config configures an HTTPClient.
 type Config struct {
 	// Host is the account console URL, e.g. https://accounts.cloud.databricks.com.
-	// https is required unless the host is loopback.
+	// It must pass Hosts.Check, or New fails with a *HostNotAllowedError.
 	Host string
+	// Hosts is the policy Host must pass. The zero value allows only
+	// DefaultAllowedHosts over https; tests and local setups against a
+	// loopback server set AllowLoopback.
+	Hosts HostPolicy
 	// AccountID is the Databricks account id (a UUID).
 	AccountID string
 	// APIVersion is "2.1" (default; the path the console shows next to the
@@ -134,7 +137,11 @@ type Config struct {
 	// MaxResponseBytes caps a response body (default 32 MiB).
 	MaxResponseBytes int64
 	// Limits are the client-side rates per class (zero fields: defaults).
+	// Ignored when SharedLimiters is set.
 	Limits Limits
+	// SharedLimiters, if set, paces this client together with every other
+	// client of the same account, so several clients never exceed its limits.
+	SharedLimiters *Limiters
 	// Observer, if set, is called after every HTTP call.
 	Observer Observer
 	// RequestTimeout bounds one HTTP request including reading the body
@@ -145,6 +152,13 @@ type Config struct {
 // validate checks cfg and returns a copy with defaults applied and the
 // collection base URL.
 func (cfg Config) validate() (Config, string, error) {
+	if err := cfg.Hosts.Validate(); err != nil {
+		return cfg, "", err
+	}
+	host, loopback, err := cfg.Hosts.admit(cfg.Host)
+	if err != nil {
+		return cfg, "", err
+	}
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = DefaultAPIVersion
 	}
@@ -160,10 +174,6 @@ func (cfg Config) validate() (Config, string, error) {
 	if cfg.Token == nil {
 		return cfg, "", errors.New("scim: no token source")
 	}
-	host, err := validateHost(cfg.Host)
-	if err != nil {
-		return cfg, "", err
-	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
@@ -173,55 +183,40 @@ func (cfg Config) validate() (Config, string, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	cfg.HTTPClient = noRedirects(cfg.HTTPClient)
+	cfg.HTTPClient = boundClient(cfg.HTTPClient, host, loopback)
 	base := host + "/api/" + cfg.APIVersion + "/accounts/" + cfg.AccountID + "/scim/v2/"
 	return cfg, base, nil
 }
 
-// validateHost returns scheme://host[:port] or an error. Paths, queries and
-// user info are refused so that nothing surprising ends up in request URLs.
-func validateHost(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return "", errors.New("scim: host is not a valid URL")
-	}
-	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("scim: host %q must be an absolute http(s) URL", raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("scim: host %q must not carry a path, query or credentials", u.Scheme+"://"+u.Host)
-	}
-	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return "", fmt.Errorf("scim: host %q must use https (http is allowed only for loopback hosts)", u.Scheme+"://"+u.Host)
-	}
-	return u.Scheme + "://" + u.Host, nil
-}
-
-// IsLoopbackHost reports whether host (without port) is localhost,
-// 127.0.0.0/8 or ::1.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// noRedirects returns a client that never follows redirects: a shallow copy
-// of c (so the caller's client is not modified) or a new default client.
-func noRedirects(c *http.Client) *http.Client {
+// boundClient returns the client requests go through: a shallow copy of c
+// (so the caller's client is not modified) or a new default client, that
+// never follows redirects and whose transport refuses any URL outside base
+// (scheme://host[:port]). A default client for a loopback host also refuses
+// to connect to an address that is not loopback.
+func boundClient(c *http.Client, base string, loopback bool) *http.Client {
+	var cp http.Client
 	if c == nil {
-		return newDefaultHTTPClient()
+		cp = *newDefaultHTTPClient(loopback)
+	} else {
+		cp = *c
 	}
-	cp := *c
+	next := cp.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	scheme, host, _ := strings.Cut(base, "://")
+	cp.Transport = &hostGuard{next: next, scheme: scheme, host: host}
 	cp.CheckRedirect = stopRedirects
 	return &cp
 }
 
 func stopRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-func newDefaultHTTPClient() *http.Client {
+func newDefaultHTTPClient(loopback bool) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	if loopback {
+		dialer.Control = loopbackOnly
+	}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,

@@ -33,7 +33,11 @@ import (
 
 // APIError is an unsuccessful HTTP answer from the SCIM API, normalised from
 // whichever of the Databricks error shapes the server used. Its Error text
-// never contains the token, a URL or a query string.
+// never contains the token, a URL or a query string, and repeats text from
+// the body only when the body is a JSON error document (the SCIM detail, the
+// Databricks message): a plain-text or HTML body is described by its
+// content type and size alone, so an answer can never be read back through
+// a status condition.
 type APIError struct {
 	// StatusCode is the HTTP status (3xx for a redirect that was not followed).
 	StatusCode int
@@ -44,7 +48,8 @@ type APIError struct {
 	ScimType string
 	// Detail is the SCIM error detail.
 	Detail string
-	// Message is the Databricks message or the (shortened) text body.
+	// Message is the Databricks message of a JSON body, or a description of
+	// any other body (content type and size, never its text).
 	Message string
 	// RetryAfter is the server's Retry-After; for throttled answers without
 	// one it is 1s.
@@ -53,17 +58,20 @@ type APIError struct {
 	Method   string
 	Resource Resource
 
-	// kind records what the body looked like where that matters for
-	// classification (HTML login page, redirect).
-	kind bodyKind
+	// signs are what a body that is not echoed said, where that matters
+	// for classification.
+	signs bodySigns
 }
 
-type bodyKind int
+// bodySigns records what the parser recognised in a body it does not echo.
+type bodySigns uint8
 
 const (
-	bodyOther bodyKind = iota
-	bodyHTMLLogin
-	bodyRedirect
+	signLoginPage     bodySigns = 1 << iota // an HTML page from an API path (a login page)
+	signRedirect                            // a 3xx answer
+	signInvalidToken                        // a plain "Invalid Token" text
+	signThrottled                           // a text naming a throttling marker
+	signAlreadyExists                       // a text starting like a duplicate-create message
 )
 
 // Error implements error.
@@ -103,10 +111,19 @@ func (e *APIError) text() string {
 // maxErrorText bounds the text kept from an error body.
 const maxErrorText = 512
 
-var (
-	errorCodeText = regexp.MustCompile(`(?s)^([A-Z][A-Z0-9_]{2,}): (.*)$`)
-	htmlTitle     = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-)
+// errorCodeText matches a "CODE: message" text body.
+var errorCodeText = regexp.MustCompile(`^([A-Z][A-Z0-9_]{2,}): `)
+
+// knownErrorCodes are the Databricks error codes (the Go SDK's apierr list
+// plus INVALID_FILTER) a "CODE: message" text body may start with. Only
+// these are kept from a text body: a fixed word, never an echo.
+var knownErrorCodes = []string{
+	"ABORTED", "ALREADY_EXISTS", "BAD_REQUEST", "CANCELLED", "DATA_LOSS", "DEADLINE_EXCEEDED",
+	"FEATURE_DISABLED", "INTERNAL_ERROR", "INVALID_FILTER", "INVALID_PARAMETER_VALUE", "INVALID_STATE",
+	"MALFORMED_REQUEST", "NOT_FOUND", "NOT_IMPLEMENTED", "PERMISSION_DENIED", "REQUEST_LIMIT_EXCEEDED",
+	"RESOURCE_ALREADY_EXISTS", "RESOURCE_CONFLICT", "RESOURCE_DOES_NOT_EXIST", "RESOURCE_EXHAUSTED",
+	"TEMPORARILY_UNAVAILABLE", "UNAUTHENTICATED", "UNKNOWN",
+}
 
 // errorBody is the union of the SCIM and Databricks JSON error shapes.
 type errorBody struct {
@@ -127,19 +144,15 @@ func parseError(status int, header http.Header, body []byte, secrets ...string) 
 	trimmed := bytes.TrimSpace(body)
 	switch {
 	case status >= 300 && status < 400:
-		e.kind = bodyRedirect
+		e.signs |= signRedirect
 		e.ErrorCode = "REDIRECT"
 		e.Message = "unexpected redirect" + redirectTarget(header) +
 			" (not followed; usually a login page, i.e. the token is invalid or the host is wrong)"
 	case isHTML(header, trimmed):
-		parseHTML(e, trimmed)
-	case len(trimmed) > 0 && trimmed[0] == '{' && parseJSONError(e, trimmed):
+		parseHTML(e, header, trimmed)
+	case len(trimmed) > 0 && trimmed[0] == '{' && parseJSONError(e, header, trimmed):
 	case len(trimmed) > 0:
-		text := string(trimmed)
-		if m := errorCodeText.FindStringSubmatch(text); m != nil {
-			e.ErrorCode, text = m[1], m[2]
-		}
-		e.Message = text
+		parseText(e, header, trimmed)
 	default:
 		e.Message = http.StatusText(status)
 	}
@@ -156,7 +169,7 @@ func parseError(status int, header http.Header, body []byte, secrets ...string) 
 	return e
 }
 
-func parseJSONError(e *APIError, body []byte) bool {
+func parseJSONError(e *APIError, header http.Header, body []byte) bool {
 	var eb errorBody
 	if err := json.Unmarshal(body, &eb); err != nil {
 		return false
@@ -179,8 +192,8 @@ func parseJSONError(e *APIError, body []byte) bool {
 		}
 	}
 	if !isSCIM && e.ErrorCode == "" && e.Message == "" {
-		// Some other JSON document: keep it as text.
-		e.Message = string(body)
+		// Some other JSON document: not an error body, so not echoed.
+		e.Message = "a JSON body that is not an error document " + describeBody(header, body)
 	}
 	return true
 }
@@ -206,47 +219,89 @@ func isHTML(header http.Header, body []byte) bool {
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
 }
 
-func parseHTML(e *APIError, body []byte) {
-	title := ""
-	if m := htmlTitle.FindSubmatch(body[:min(len(body), 64<<10)]); m != nil {
-		title = strings.Join(strings.Fields(string(m[1])), " ")
-	}
+func parseHTML(e *APIError, header http.Header, body []byte) {
 	lower := strings.ToLower(string(body))
 	// An HTML page from an API path is what Databricks serves when the
 	// session is not authenticated (a login page); a 5xx HTML page from a
-	// proxy is a server error instead.
-	if e.StatusCode < 500 || strings.Contains(lower, "login") || strings.Contains(lower, "sign in") {
-		e.kind = bodyHTMLLogin
-		e.Message = "received an HTML page instead of JSON (likely a login page: the token is invalid or the host is wrong)"
-	} else {
-		e.Message = "received an HTML error page"
-	}
+	// proxy is a server error instead. The page itself is never quoted.
 	e.ErrorCode = "HTML_RESPONSE"
-	if title != "" {
-		e.Message += "; title: " + title
+	if e.StatusCode < 500 || strings.Contains(lower, "login") || strings.Contains(lower, "sign in") {
+		e.signs |= signLoginPage
+		e.Message = "an HTML page instead of JSON " + describeBody(header, body) +
+			"; likely a login page: the token is invalid or the host is wrong"
+	} else {
+		e.Message = "an HTML error page " + describeBody(header, body)
 	}
 }
 
-// redirectTarget names only the host a redirect points to: the path and
-// query of a login redirect are noise and may carry state.
+// parseText classifies a plain-text body without keeping its text: the
+// message names a known error code and what the text was recognised as.
+func parseText(e *APIError, header http.Header, body []byte) {
+	text := string(body[:min(len(body), 64<<10)])
+	lower := strings.ToLower(text)
+	var seen []string
+	if m := errorCodeText.FindStringSubmatch(text); m != nil && slices.Contains(knownErrorCodes, m[1]) {
+		e.ErrorCode = m[1]
+	}
+	if strings.Contains(lower, "invalid token") {
+		e.signs |= signInvalidToken
+		seen = append(seen, "says the token is invalid")
+	}
+	for _, m := range throttleMarkers {
+		if strings.Contains(text, m) {
+			e.signs |= signThrottled
+			seen = append(seen, "reports throttling")
+			break
+		}
+	}
+	if isAlreadyExistsText(lower) {
+		e.signs |= signAlreadyExists
+		seen = append(seen, "says the object already exists")
+	}
+	e.Message = "a non-JSON body " + describeBody(header, body)
+	if len(seen) > 0 {
+		e.Message += " that " + strings.Join(seen, " and ")
+	}
+}
+
+// describeBody is what a message says about a body it does not quote: its
+// media type (when it is a plain token) and its size.
+func describeBody(header http.Header, body []byte) string {
+	return "(" + mediaType(header) + ", " + strconv.Itoa(len(body)) + " bytes)"
+}
+
+// knownMediaTypes are the content types a message may name. Any other is
+// "another content type": even the header is server data and not echoed.
+var knownMediaTypes = []string{
+	"application/json", "application/scim+json", "application/problem+json", "application/xml",
+	"application/octet-stream", "text/html", "text/plain", "text/xml", "text/json",
+}
+
+// mediaType is the Content-Type without parameters, if it is a known one.
+func mediaType(header http.Header) string {
+	ct, _, _ := strings.Cut(header.Get("Content-Type"), ";")
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	switch {
+	case ct == "":
+		return "no content type"
+	case slices.Contains(knownMediaTypes, ct):
+		return ct
+	}
+	return "another content type"
+}
+
+// redirectTarget says whether a redirect stays on the host or leaves it,
+// without naming the target: the Location header comes from the server and
+// is not echoed either (its path and query may carry state).
 func redirectTarget(header http.Header) string {
-	loc := header.Get("Location")
-	if loc == "" {
+	loc := strings.ToLower(strings.TrimSpace(header.Get("Location")))
+	switch {
+	case loc == "":
 		return ""
+	case strings.HasPrefix(loc, "https://"), strings.HasPrefix(loc, "http://"), strings.HasPrefix(loc, "//"):
+		return " to another host"
 	}
-	rest, ok := strings.CutPrefix(loc, "https://")
-	if !ok {
-		rest, ok = strings.CutPrefix(loc, "http://")
-	}
-	if !ok {
-		return " to a path on the same host"
-	}
-	host, _, _ := strings.Cut(rest, "/")
-	host, _, _ = strings.Cut(host, "?")
-	if _, h, found := strings.Cut(host, "@"); found {
-		host = h
-	}
-	return " to host " + host
+	return " to a path on the same host"
 }
 
 // parseRetryAfter reads Retry-After as integer seconds (what Databricks
@@ -345,15 +400,17 @@ func IsAlreadyExists(err error) bool {
 	if !ok {
 		return false
 	}
-	if e.StatusCode == http.StatusConflict || e.ErrorCode == "RESOURCE_ALREADY_EXISTS" {
+	if e.StatusCode == http.StatusConflict || e.ErrorCode == "RESOURCE_ALREADY_EXISTS" || e.signs&signAlreadyExists != 0 {
 		return true
 	}
-	for _, text := range []string{e.Detail, e.Message} {
-		lower := strings.ToLower(text)
-		for _, p := range alreadyExistsPrefixes {
-			if strings.HasPrefix(lower, p) && strings.Contains(lower, " already exists") {
-				return true
-			}
+	return isAlreadyExistsText(strings.ToLower(e.Detail)) || isAlreadyExistsText(strings.ToLower(e.Message))
+}
+
+// isAlreadyExistsText matches a lower-cased duplicate-create message.
+func isAlreadyExistsText(lower string) bool {
+	for _, p := range alreadyExistsPrefixes {
+		if strings.HasPrefix(lower, p) && strings.Contains(lower, " already exists") {
+			return true
 		}
 	}
 	return false
@@ -369,7 +426,7 @@ func IsUnauthorized(err error) bool {
 	switch {
 	case e.StatusCode == http.StatusUnauthorized, e.StatusCode == http.StatusForbidden:
 		return true
-	case e.kind == bodyHTMLLogin, e.kind == bodyRedirect:
+	case e.signs&(signLoginPage|signRedirect|signInvalidToken) != 0:
 		return true
 	}
 	return strings.Contains(strings.ToLower(e.Message+" "+e.Detail), "invalid token")
@@ -387,7 +444,7 @@ func IsThrottled(err error) bool {
 	}
 	// 503 is what SDKs retry after Retry-After too; the text markers count
 	// whatever the status, as the Databricks SDKs match them.
-	if e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable {
+	if e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable || e.signs&signThrottled != 0 {
 		return true
 	}
 	all := e.ErrorCode + " " + e.Message + " " + e.Detail
@@ -402,7 +459,7 @@ func IsThrottled(err error) bool {
 // IsRetryable reports errors worth retrying later: throttling, 5xx,
 // transport failures and timeouts. A cancelled context is not retryable.
 func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
+	if err == nil || errors.Is(err, context.Canceled) || IsHostNotAllowed(err) {
 		return false
 	}
 	if e, ok := AsAPIError(err); ok {

@@ -17,7 +17,9 @@ limitations under the License.
 package scim
 
 import (
+	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,7 +54,11 @@ func TestRedact(t *testing.T) {
 
 // FuzzParseError: whatever the status, headers and body, the parser returns
 // an error value without panicking, and a token planted in the request
-// never shows in its text, even when the server echoes it.
+// never shows in its text, even when the server echoes it. Only a JSON
+// error body may be quoted: for any other body every text field is made of
+// the parser's own words (echoAlphabet), so no body of 8 bytes or more that
+// has a character outside that alphabet, nor a marker planted in the body,
+// ever shows.
 func FuzzParseError(f *testing.F) {
 	seeds := []string{
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"x","status":"500"}`,
@@ -63,9 +69,13 @@ func FuzzParseError(f *testing.F) {
 		"<!DOCTYPE html><title>Login</title>",
 		"",
 		`{"status":{}}`,
+		"REQUEST_LIMIT_EXCEEDED: x <secret>",
+		"Group with name x already exists. Invalid Token",
+		`{"not":"an error"}`,
 	}
 	for i, s := range seeds {
 		f.Add(200+i*50, s, "text/html", "3", []byte("secret-part"))
+		f.Add(200+i*50, s, "text/plain; charset=utf-8", "", []byte("x"))
 	}
 	f.Fuzz(func(t *testing.T, status int, body, contentType, retryAfter string, tokenBytes []byte) {
 		token := "dapi" + hex.EncodeToString(tokenBytes) + "-token"
@@ -73,8 +83,8 @@ func FuzzParseError(f *testing.F) {
 		header.Set("Content-Type", contentType)
 		header.Set("Retry-After", retryAfter)
 		header.Set("Location", "https://evil.example/"+token)
-		// Plant the token in the body several ways.
-		for _, b := range []string{body, body + token, token + body, strings.ReplaceAll(body, "x", token)} {
+		// Plant the token in the body several ways, and a marker.
+		for _, b := range []string{body, body + token, token + body, strings.ReplaceAll(body, "x", token), body + bodyMark, bodyMark + body} {
 			e := parseError(status, header, []byte(b), token)
 			e.Method, e.Resource = "GET", ResourceUsers
 			msg := e.Error()
@@ -85,6 +95,37 @@ func FuzzParseError(f *testing.F) {
 			if e.RetryAfter < 0 || e.RetryAfter > MaxRetryAfter {
 				t.Fatalf("retry-after out of range: %v", e.RetryAfter)
 			}
+			if mayQuote(status, header, []byte(b)) {
+				continue
+			}
+			for _, field := range []string{e.ErrorCode, e.ScimType, e.Detail, e.Message} {
+				if i := strings.IndexFunc(field, func(r rune) bool { return !strings.ContainsRune(echoAlphabet, r) }); i >= 0 {
+					t.Fatalf("non-JSON body %q: field %q has %q, not a word of the parser's own", b, field, field[i:])
+				}
+			}
+			trimmed := strings.TrimSpace(b)
+			if strings.Contains(b, bodyMark) && strings.Contains(msg, "FZ~mark") ||
+				len(trimmed) >= 8 && strings.ContainsFunc(trimmed, func(r rune) bool { return !strings.ContainsRune(echoAlphabet, r) }) && strings.Contains(msg, trimmed) {
+				t.Fatalf("non-JSON body echoed: %q in %q", b, msg)
+			}
 		}
 	})
+}
+
+// bodyMark is planted in fuzzed bodies; it never appears in a message.
+const bodyMark = "<FZ~mark>"
+
+// echoAlphabet holds every character of the parser's own texts (and of
+// net/http's status texts).
+const echoAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :()',;/+-_."
+
+// mayQuote reports the answers whose text the parser may repeat: JSON error
+// documents that are not redirects or HTML.
+func mayQuote(status int, header http.Header, body []byte) bool {
+	trimmed := bytes.TrimSpace(body)
+	if status >= 300 && status < 400 || isHTML(header, trimmed) || len(trimmed) == 0 || trimmed[0] != '{' {
+		return false
+	}
+	var eb errorBody
+	return json.Unmarshal(trimmed, &eb) == nil
 }

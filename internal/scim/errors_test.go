@@ -38,6 +38,7 @@ func TestErrorShapes(t *testing.T) {
 	type want struct {
 		notFound, exists, unauthorized, throttled, retryable bool
 		code, text                                           string
+		hidden                                               []string // never in the text
 		retryAfter                                           time.Duration
 	}
 	cases := []struct {
@@ -70,26 +71,30 @@ func TestErrorShapes(t *testing.T) {
 		{
 			name: "CODE: message text", status: 403,
 			body: "PERMISSION_DENIED: not an account admin",
-			want: want{unauthorized: true, code: "PERMISSION_DENIED", text: "not an account admin"},
+			want: want{unauthorized: true, code: "PERMISSION_DENIED", text: "HTTP 403 PERMISSION_DENIED: a non-JSON body (text/plain, 39 bytes)",
+				hidden: []string{"not an account admin"}},
 		},
 		{
 			name: "plain Invalid Token with 400", status: 400,
 			body: "Invalid Token",
-			want: want{unauthorized: true, text: "Invalid Token"},
+			want: want{unauthorized: true, text: "HTTP 400: a non-JSON body (text/plain, 13 bytes) that says the token is invalid",
+				hidden: []string{"Invalid Token"}},
 		},
 		{
 			name: "HTML login page", status: 200, header: map[string]string{"Content-Type": "text/html; charset=utf-8"},
 			body: "<!DOCTYPE html><html><head><title>Databricks - Sign In</title></head><body>login</body></html>",
-			want: want{unauthorized: true, code: "HTML_RESPONSE", text: "Databricks - Sign In"},
+			want: want{unauthorized: true, code: "HTML_RESPONSE", text: "an HTML page instead of JSON (text/html, 94 bytes); likely a login page",
+				hidden: []string{"Databricks - Sign In", "<"}},
 		},
 		{
 			name: "HTML proxy error", status: 502,
 			body: "<html><head><title>502 Bad Gateway</title></head></html>",
-			want: want{retryable: true, code: "HTML_RESPONSE", text: "502 Bad Gateway"},
+			want: want{retryable: true, code: "HTML_RESPONSE", text: "HTTP 502 HTML_RESPONSE: an HTML error page (text/html, 56 bytes)",
+				hidden: []string{"Bad Gateway", "<"}},
 		},
 		{
 			name: "redirect to login", status: 302, header: map[string]string{"Location": "https://accounts.example.com/login?next_url=%2Fapi&token=x"},
-			want: want{unauthorized: true, code: "REDIRECT", text: "accounts.example.com"},
+			want: want{unauthorized: true, code: "REDIRECT", text: "redirect to another host", hidden: []string{"accounts.example.com"}},
 		},
 		{
 			name: "401 empty body", status: 401,
@@ -117,7 +122,24 @@ func TestErrorShapes(t *testing.T) {
 		},
 		{
 			name: "RPC token bucket", status: 503, body: "RPC token bucket limit has been exceeded",
-			want: want{throttled: true, retryable: true, retryAfter: time.Second},
+			want: want{throttled: true, retryable: true, retryAfter: time.Second, text: "that reports throttling", hidden: []string{"bucket"}},
+		},
+		{
+			name: "REQUEST_LIMIT_EXCEEDED text on 500", status: 500, body: "REQUEST_LIMIT_EXCEEDED: Workspace 1234 exceeded the concurrent limit",
+			want: want{throttled: true, retryable: true, retryAfter: time.Second, code: "REQUEST_LIMIT_EXCEEDED", hidden: []string{"1234"}},
+		},
+		{
+			name: "duplicate as text", status: 400, body: "Group with name data-eng already exists.",
+			want: want{exists: true, text: "says the object already exists", hidden: []string{"data-eng"}},
+		},
+		{
+			name: "unknown CODE: text is not echoed", status: 400, body: "SECRET_BODY_MARKER: x",
+			want: want{text: "HTTP 400: a non-JSON body (text/plain, 21 bytes)", hidden: []string{"SECRET"}},
+		},
+		{
+			name: "JSON that is not an error document", status: 500, header: map[string]string{"Content-Type": "application/json"},
+			body: `{"token":"SECRET-BODY-MARKER"}`,
+			want: want{retryable: true, text: "a JSON body that is not an error document (application/json, 30 bytes)", hidden: []string{"SECRET"}},
 		},
 		{
 			// SDKs retry 503 after Retry-After, like a 429 (reference §5.2).
@@ -126,7 +148,7 @@ func TestErrorShapes(t *testing.T) {
 		},
 		{
 			name: "body echoing the token", status: 400, body: "bad header Bearer " + secretToken,
-			want: want{text: "[REDACTED]"},
+			want: want{text: "a non-JSON body (text/plain, 54 bytes)", hidden: []string{"bad header", "[REDACTED]"}},
 		},
 	}
 	for _, tc := range cases {
@@ -153,6 +175,9 @@ func TestErrorShapes(t *testing.T) {
 			g.Expect(apiErr.RetryAfter).To(Equal(tc.want.retryAfter))
 			g.Expect(err.Error()).NotTo(ContainSubstring(secretToken))
 			g.Expect(err.Error()).NotTo(ContainSubstring("next_url"), "no query strings")
+			for _, h := range tc.want.hidden {
+				g.Expect(err.Error()).NotTo(ContainSubstring(h))
+			}
 		})
 	}
 }
@@ -259,4 +284,81 @@ func TestTokenSourceErrors(t *testing.T) {
 	c = clientFor(t, ts.URL, "")
 	_, err = c.GetUser(context.Background(), "1")
 	g.Expect(err).To(MatchError(ContainSubstring("token is empty")))
+}
+
+// bodyMarker stands for anything a server could send back, e.g. a Secret it
+// was given: it must never reach an error text (and so a status condition).
+const bodyMarker = "SECRET-BODY-MARKER"
+
+func TestNonJSONBodiesAreNotEchoed(t *testing.T) {
+	cases := []struct {
+		name         string
+		status       int
+		contentType  string
+		body         string
+		want         string
+		unauthorized bool
+	}{
+		{name: "500 text", status: 500, body: "oops " + bodyMarker, want: "HTTP 500: a non-JSON body (text/plain, 23 bytes)"},
+		{name: "502 HTML", status: 502, contentType: "text/html", body: "<html><title>" + bodyMarker + "</title></html>", want: "HTTP 502 HTML_RESPONSE: an HTML error page (text/html, 46 bytes)"},
+		{name: "200 HTML login page", status: 200, contentType: "text/html", body: "<html><title>Sign in " + bodyMarker + "</title></html>",
+			want: "HTTP 200 HTML_RESPONSE: an HTML page instead of JSON (text/html, 54 bytes); likely a login page", unauthorized: true},
+		{name: "400 Invalid Token", status: 400, contentType: "text/plain", body: "Invalid Token " + bodyMarker,
+			want: "HTTP 400: a non-JSON body (text/plain, 32 bytes) that says the token is invalid", unauthorized: true},
+		{name: "odd content type", status: 500, contentType: "text/" + bodyMarker + "; x=y", body: bodyMarker,
+			want: "(another content type, 18 bytes)"},
+		{name: "content type that is not a media type", status: 500, contentType: bodyMarker + " x/y", body: bodyMarker,
+			want: "(another content type, 18 bytes)"},
+		{name: "200 garbage", status: 200, contentType: "application/json", body: bodyMarker,
+			want: "GET Users: the response body (application/json, 18 bytes) is not valid JSON (syntax error at byte 1)"},
+		{name: "200 JSON of the wrong shape", status: 200, contentType: "application/json", body: `{"id":"1","active":"` + bodyMarker + `"}`,
+			want: "is JSON of an unexpected shape (a value of the wrong type at byte"},
+		{name: "200 JSON with a big number", status: 200, contentType: "application/json", body: `{"id":"1","active":31415926535897932384}`,
+			want: "is JSON of an unexpected shape"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			h := map[string]string{}
+			if tc.contentType != "" {
+				h["Content-Type"] = tc.contentType
+			}
+			ts := cannedServer(t, tc.status, h, tc.body)
+			_, err := clientFor(t, ts.URL, secretToken).GetUser(context.Background(), "1")
+			g.Expect(err).To(HaveOccurred())
+			g.Expect(err.Error()).To(ContainSubstring(tc.want))
+			g.Expect(strings.ToUpper(err.Error())).NotTo(ContainSubstring(bodyMarker))
+			g.Expect(err.Error()).NotTo(ContainSubstring("314159"))
+			g.Expect(scim.IsUnauthorized(err)).To(Equal(tc.unauthorized))
+		})
+	}
+}
+
+// TestTransportErrorsDoNotQuoteTheServer: net/http quotes the first line of
+// a malformed answer in its error; that text is dropped too.
+func TestTransportErrorsDoNotQuoteTheServer(t *testing.T) {
+	g := NewWithT(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf)
+				_, _ = conn.Write([]byte(bodyMarker + " " + secretToken + "\r\n\r\n"))
+			}()
+		}
+	}()
+	_, err = clientFor(t, "http://"+ln.Addr().String(), secretToken).GetUser(context.Background(), "1")
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(err.Error()).To(ContainSubstring(`malformed HTTP status code "[server data not shown]"`))
+	g.Expect(err.Error()).NotTo(ContainSubstring(bodyMarker))
+	g.Expect(err.Error()).NotTo(ContainSubstring(secretToken))
+	g.Expect(scim.IsRetryable(err)).To(BeTrue())
 }

@@ -28,6 +28,10 @@ import (
 // unlimited turns the client-side limiter off.
 var unlimited = scim.Limits{Get: -1, List: -1, Patch: -1, Write: -1}
 
+// loopbackOK is the host policy of every test client: the test servers
+// listen on 127.0.0.1.
+var loopbackOK = scim.HostPolicy{AllowLoopback: true}
+
 func startFake(t testing.TB, opts scimfake.Options) *scimfake.Server {
 	t.Helper()
 	s := scimfake.New(opts)
@@ -43,6 +47,7 @@ func newClient(t testing.TB, s *scimfake.Server, mods ...func(*scim.Config)) *sc
 		AccountID: s.AccountID(),
 		Token:     scim.StaticToken(s.Token()),
 		Limits:    unlimited,
+		Hosts:     loopbackOK,
 	}
 	for _, m := range mods {
 		m(&cfg)
@@ -89,7 +94,7 @@ func cannedServer(t testing.TB, status int, header map[string]string, body strin
 // clientFor builds a client against an arbitrary test server.
 func clientFor(t testing.TB, url, token string, mods ...func(*scim.Config)) *scim.HTTPClient {
 	t.Helper()
-	cfg := scim.Config{Host: url, AccountID: "acct", Token: scim.StaticToken(token), Limits: unlimited}
+	cfg := scim.Config{Host: url, AccountID: "acct", Token: scim.StaticToken(token), Limits: unlimited, Hosts: loopbackOK}
 	for _, m := range mods {
 		m(&cfg)
 	}

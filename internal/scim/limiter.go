@@ -38,6 +38,16 @@ type classLimiter struct {
 	pausedUntil time.Time
 }
 
+// Limiters paces the requests of every client of one account, per Class;
+// a Retry-After seen by one client pauses them all.
+type Limiters struct{ ls *limiters }
+
+// NewLimiters returns limiters at the given rates (zero fields: defaults).
+func NewLimiters(l Limits) *Limiters { return &Limiters{ls: newLimiters(l)} }
+
+// Set changes the rates in place; waiting requests adopt them.
+func (l *Limiters) Set(lim Limits) { l.ls.set(lim) }
+
 // limiters holds one classLimiter per Class.
 type limiters struct {
 	byClass map[Class]*classLimiter

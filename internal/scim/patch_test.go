@@ -108,8 +108,10 @@ func TestConfigValidation(t *testing.T) {
 	g.Expect(ok(func(*Config) {})).To(Succeed())
 	g.Expect(ok(func(c *Config) { c.Host = "https://accounts.cloud.databricks.com/" })).To(Succeed())
 	for _, h := range []string{"http://localhost:8080", "http://127.0.0.5:1", "http://[::1]:9"} {
-		g.Expect(ok(func(c *Config) { c.Host = h })).To(Succeed(), h)
+		g.Expect(IsHostNotAllowed(ok(func(c *Config) { c.Host = h }))).To(BeTrue(), "loopback needs the flag: %s", h)
+		g.Expect(ok(func(c *Config) { c.Host, c.Hosts.AllowLoopback = h, true })).To(Succeed(), h)
 	}
+	g.Expect(ok(func(c *Config) { c.Hosts.Allowed = []string{"https://x"} })).To(MatchError(ContainSubstring("not a URL")))
 	for _, h := range []string{"http://accounts.cloud.databricks.com", "accounts.cloud.databricks.com", "",
 		"https://accounts.cloud.databricks.com/api", "https://u:p@host", "ftp://host", "http://10.0.0.1"} {
 		g.Expect(ok(func(c *Config) { c.Host = h })).NotTo(Succeed(), h)
