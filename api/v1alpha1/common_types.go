@@ -16,7 +16,10 @@ limitations under the License.
 
 package v1alpha1
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
 
 // AccountReference names the cluster-scoped DatabricksAccount an identity belongs to.
 type AccountReference struct {
@@ -116,4 +119,27 @@ type IdentityStatus struct {
 	// lastSyncTime is when the remote object was last confirmed to match the spec.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+
+	// createPending is operator state: a create that may have reached
+	// Databricks before its id was recorded.
+	// +optional
+	CreatePending *CreatePending `json:"createPending,omitempty"`
+}
+
+// CreatePending records a create sent to Databricks whose id is not yet
+// recorded. It binds the natural key to this object's uid, so only the object
+// that sent the create can take the remote object as its own.
+type CreatePending struct {
+	// uid of the object that sent the create.
+	// +required
+	UID types.UID `json:"uid"`
+
+	// naturalKey of the remote object, e.g. userName=a@example.com.
+	// +kubebuilder:validation:MaxLength=1024
+	// +required
+	NaturalKey string `json:"naturalKey"`
+
+	// since is when the create was about to be sent.
+	// +required
+	Since metav1.Time `json:"since"`
 }

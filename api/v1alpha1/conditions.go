@@ -67,6 +67,13 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonDeleting: the remote object is being deleted or deactivated.
 	ReasonDeleting = "Deleting"
+	// ReasonNotPermitted: the spec asks for a permission (accountAdmin,
+	// adoption) the DatabricksAccount does not grant this namespace.
+	ReasonNotPermitted = "NotPermitted"
+	// ReasonHostNotAllowed: the account's host is not in the manager's allow list.
+	ReasonHostNotAllowed = "HostNotAllowed"
+	// ReasonAmbiguous: several remote service principals share the displayName.
+	ReasonAmbiguous = "Ambiguous"
 )
 
 // Event reasons for successful transitions.
@@ -82,6 +89,13 @@ const (
 // Finalizer is set on every resource before the first remote write.
 const Finalizer = "databricks.scimops.dev/finalizer"
 
-// AnnotationCreatePending marks a create that may have reached Databricks
-// without its id being recorded; its value is the natural key.
-const AnnotationCreatePending = "databricks.scimops.dev/create-pending"
+// LabelToken marks a Secret in the operator's namespace as a SCIM token; the
+// manager reads no other Secret.
+const LabelToken = "databricks.scimops.dev/token"
+
+// MaxMessageLength bounds condition and Event messages (the API server
+// refuses Events over 1 KiB), so a status write is never refused for size.
+const MaxMessageLength = 1024
+
+// MaxUnresolvedMembers bounds status.unresolvedMembers.
+const MaxUnresolvedMembers = 20

@@ -49,12 +49,18 @@ type DatabricksAccountSpec struct {
 	SCIMAPIVersion string `json:"scimAPIVersion,omitempty"`
 
 	// tokenSecretRef names the Secret, in the operator's own namespace, that holds the account SCIM token.
+	// The Secret must carry the label databricks.scimops.dev/token: "true".
 	// +required
 	TokenSecretRef SecretKeyReference `json:"tokenSecretRef"`
 
 	// namespaceSelector limits which namespaces' identities may use this account. Unset means all namespaces.
 	// +optional
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+
+	// permissions grants admitted namespaces what reaches beyond managing new
+	// principals of their own. Unset: no namespace has either permission.
+	// +optional
+	Permissions *AccountPermissions `json:"permissions,omitempty"`
 
 	// rateLimits overrides the client-side request rates (requests per second) per verb class.
 	// Defaults follow Databricks' published account SCIM limits.
@@ -66,6 +72,30 @@ type DatabricksAccountSpec struct {
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s')",message="syncInterval must be at least 1s"
 	// +optional
 	SyncInterval *metav1.Duration `json:"syncInterval,omitempty"`
+}
+
+// AccountPermissions says which admitted namespaces may do more than manage
+// new principals of their own.
+type AccountPermissions struct {
+	// accountAdmin: namespaces whose identities may set accountAdmin: true
+	// (the account_admin role). Unset: none.
+	// +optional
+	AccountAdmin *NamespacePermission `json:"accountAdmin,omitempty"`
+
+	// adoption: namespaces whose identities may use adoptionPolicy: IfExists
+	// to take over principals that already exist in the account. Unset: none.
+	// +optional
+	Adoption *NamespacePermission `json:"adoption,omitempty"`
+}
+
+// NamespacePermission grants a permission to the admitted namespaces its
+// selector matches.
+type NamespacePermission struct {
+	// namespaceSelector selects the namespaces granted the permission; an
+	// empty selector ({}) matches every namespace the account admits. Unset:
+	// none.
+	// +optional
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 }
 
 // SecretKeyReference names a key of a Secret in the operator's namespace.

@@ -28,9 +28,11 @@ type GroupSpec struct {
 	AccountRef AccountReference `json:"accountRef"`
 
 	// displayName is the group's name, unique in the account (case-insensitively). The built-in
-	// groups "account users", "users" and "admins" cannot be managed.
+	// groups "account users", "users" and "admins" cannot be managed. Control, format and non-ASCII
+	// space characters, and leading or trailing spaces, are rejected.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +kubebuilder:validation:XValidation:rule="!(self.lowerAscii().trim() in ['account users', 'users', 'admins'])",message="the built-in groups 'account users', 'users' and 'admins' are reserved and cannot be managed"
 	// +required
 	DisplayName string `json:"displayName"`
@@ -97,10 +99,13 @@ type GroupMember struct {
 	// userName of any user in the account, managed here or not.
 	// +kubebuilder:validation:MaxLength=254
 	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +optional
 	UserName string `json:"userName,omitempty"`
 
 	// applicationId of any service principal in the account.
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	// +optional
 	ApplicationID string `json:"applicationId,omitempty"`
@@ -108,6 +113,7 @@ type GroupMember struct {
 	// groupDisplayName of any group in the account (a nested group).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +optional
 	GroupDisplayName string `json:"groupDisplayName,omitempty"`
 }
@@ -128,10 +134,16 @@ type GroupStatus struct {
 	// +optional
 	MemberCount int32 `json:"memberCount,omitempty"`
 
-	// unresolvedMembers lists members that did not resolve; the others are applied.
+	// unresolvedMembers lists the first members that did not resolve (at most
+	// 20, so status stays small); the others are applied.
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
 	// +optional
 	UnresolvedMembers []UnresolvedMember `json:"unresolvedMembers,omitempty"`
+
+	// unresolvedMemberCount is how many members did not resolve in all.
+	// +optional
+	UnresolvedMemberCount int32 `json:"unresolvedMemberCount,omitempty"`
 }
 
 // +kubebuilder:object:root=true

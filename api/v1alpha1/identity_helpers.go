@@ -16,6 +16,30 @@ limitations under the License.
 
 package v1alpha1
 
+import (
+	"strings"
+
+	"github.com/scimops/databricks-scim-operator/internal/naturalkey"
+)
+
+// ReservedGroupNames are the built-in groups that cannot be managed.
+var ReservedGroupNames = []string{"account users", "users", "admins"}
+
+// IsReservedGroupName reports whether displayName names a built-in group
+// under naturalkey.Key. The schema's CEL rule only compares ASCII lower case,
+// so it admits spellings such as "ＡＤＭＩＮＳ" (full width) or "adminſ"
+// (U+017F) that have the same natural key as "admins"; the controllers must
+// check this before any lookup, adoption or write.
+func IsReservedGroupName(displayName string) bool {
+	k := naturalkey.Key(strings.Trim(displayName, " "))
+	for _, r := range ReservedGroupNames {
+		if k == r {
+			return true
+		}
+	}
+	return false
+}
+
 // Identity is what User, ServicePrincipal and Group have in common, so the
 // controllers can share the steps that do not depend on the kind.
 // +kubebuilder:object:generate=false
@@ -25,6 +49,8 @@ type Identity interface {
 	GetManagementPolicy() ManagementPolicy
 	GetAdoptionPolicy() AdoptionPolicy
 	IsSuspended() bool
+	// WantsAccountAdmin says whether the spec grants the account_admin role.
+	WantsAccountAdmin() bool
 }
 
 // GetAccountName returns spec.accountRef.name.
@@ -87,3 +113,14 @@ func orNever(p AdoptionPolicy) AdoptionPolicy {
 	}
 	return p
 }
+
+// WantsAccountAdmin says whether spec.accountAdmin is true.
+func (u *User) WantsAccountAdmin() bool { return u.Spec.AccountAdmin != nil && *u.Spec.AccountAdmin }
+
+// WantsAccountAdmin says whether spec.accountAdmin is true.
+func (s *ServicePrincipal) WantsAccountAdmin() bool {
+	return s.Spec.AccountAdmin != nil && *s.Spec.AccountAdmin
+}
+
+// WantsAccountAdmin says whether spec.accountAdmin is true.
+func (g *Group) WantsAccountAdmin() bool { return g.Spec.AccountAdmin != nil && *g.Spec.AccountAdmin }

@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -30,11 +31,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/naturalkey"
 	"github.com/scimops/databricks-scim-operator/internal/testenv"
 )
 
@@ -334,6 +337,227 @@ var _ = Describe("invalid objects are rejected at admission", func() {
 		Expect(err.Error()).To(ContainSubstring("applicationId is immutable: it cannot be added or removed"))
 	})
 })
+
+// naturalKeyField sets one natural-key field of a fresh object to a value.
+type naturalKeyField struct {
+	path string // as the API server prints it
+	base string // a valid value, varied by the cases
+	make func(string) client.Object
+}
+
+var naturalKeyFields = []naturalKeyField{
+	{"spec.userName", "admin@corp.com", func(s string) client.Object {
+		return user(func(u *v1.User) { u.Spec.UserName = s })
+	}},
+	{"spec.displayName", "engineers", func(s string) client.Object {
+		return group(func(g *v1.Group) { g.Spec.DisplayName = s })
+	}},
+	{"spec.members[0].userName", "admin@corp.com", func(s string) client.Object {
+		return group(func(g *v1.Group) { g.Spec.Members = []v1.GroupMember{{UserName: s}} })
+	}},
+	{"spec.members[0].applicationId", "6ef14233-a641-4f1e-905a-9158cbd3b353", func(s string) client.Object {
+		return group(func(g *v1.Group) { g.Spec.Members = []v1.GroupMember{{ApplicationID: s}} })
+	}},
+	{"spec.members[0].groupDisplayName", "engineers", func(s string) client.Object {
+		return group(func(g *v1.Group) { g.Spec.Members = []v1.GroupMember{{GroupDisplayName: s}} })
+	}},
+	{"spec.displayName", "robot", func(s string) client.Object {
+		return sp(func(p *v1.ServicePrincipal) { p.Spec.DisplayName = s })
+	}},
+	{"spec.applicationId", "6ef14233-a641-4f1e-905a-9158cbd3b353", func(s string) client.Object {
+		return sp(func(p *v1.ServicePrincipal) { p.Spec.ApplicationID = s })
+	}},
+}
+
+func kindOf(obj client.Object) string {
+	return strings.TrimPrefix(fmt.Sprintf("%T", obj), "*v1alpha1.")
+}
+
+// badNaturalKeys are the issue's examples, made from a field's valid (ASCII)
+// value without making it longer: a value over maxLength is refused as "Too
+// long" before the CEL rules run.
+func badNaturalKeys(base string) []struct{ what, value string } {
+	last, first, inner := base[:len(base)-1], base[1:], func(x string) string { return base[:2] + x + base[3:] }
+	return []struct{ what, value string }{
+		{"a trailing no-break space (U+00A0)", last + "\u00a0"},
+		{"a trailing line separator (U+2028)", last + "\u2028"},
+		{"a trailing vertical tab", last + "\v"},
+		{"only zero-width spaces (U+200B)", "\u200b\u200b\u200b"},
+		{"only an ideographic space (U+3000)", "\u3000"},
+		{"an ideographic space inside", inner("\u3000")},
+		{"a zero-width joiner inside (U+200D)", inner("\u200d")},
+		{"a leading space", " " + first},
+		{"a trailing space", last + " "},
+		{"a byte order mark (U+FEFF)", "\ufeff" + first},
+		{"a private-use character (U+E000)", last + "\ue000"},
+	}
+}
+
+var _ = Describe("natural keys (internal/naturalkey)", func() {
+	ctx := context.Background()
+
+	var rejected []TableEntry
+	for _, f := range naturalKeyFields {
+		for _, bad := range badNaturalKeys(f.base) {
+			rejected = append(rejected, Entry(fmt.Sprintf("%s %s with %s", kindOf(f.make(f.base)), f.path, bad.what), f, bad.value))
+		}
+	}
+	DescribeTable("are rejected with a readable message when they contain control, format or non-ASCII space characters or start or end with a space",
+		func(f naturalKeyField, value string) {
+			Expect(naturalkey.Validate(value)).To(HaveOccurred(), "naturalkey.Validate agrees")
+			err := k8sClient.Create(ctx, f.make(value))
+			Expect(err).To(HaveOccurred())
+			// The API server quotes the value with its invisible characters
+			// escaped, then the rule's message.
+			Expect(err.Error()).To(ContainSubstring(fmt.Sprintf("%s: Invalid value: %q: %s", f.path, value, naturalKeyMessage)))
+		},
+		rejected,
+	)
+
+	var accepted []TableEntry
+	for _, f := range naturalKeyFields {
+		var values []string
+		switch {
+		case strings.Contains(f.path, "userName"):
+			values = []string{"first.last+tag@example.com", "Zoë.Müller@example.de", "josé@例え.jp", "ADMIN@Corp.com"}
+		case strings.Contains(f.path, "applicationId"):
+			values = []string{"6EF14233-A641-4F1E-905A-9158CBD3B353"}
+		default:
+			values = []string{"Zoë Müller", "José", "データ基盤チーム", "数据 工程", "데이터 엔지니어", "data  engineers", "R&D (EMEA) / ops-42", "ＤＡＴＡ"}
+		}
+		for _, v := range values {
+			accepted = append(accepted, Entry(fmt.Sprintf("%s %s = %q", kindOf(f.make(f.base)), f.path, v), f, v))
+		}
+	}
+	DescribeTable("accept ordinary names, including non-ASCII letters and CJK",
+		func(f naturalKeyField, value string) {
+			Expect(naturalkey.Validate(value)).To(Succeed(), "naturalkey.Validate agrees")
+			Expect(k8sClient.Create(ctx, f.make(value))).To(Succeed())
+		},
+		accepted,
+	)
+
+	DescribeTable("user displayName, givenName and familyName reject control and format characters",
+		func(value string, ok bool) {
+			for _, field := range []string{"displayName", "givenName", "familyName"} {
+				u := user(func(u *v1.User) {
+					switch field {
+					case "displayName":
+						u.Spec.DisplayName = value
+					case "givenName":
+						u.Spec.GivenName = value
+					case "familyName":
+						u.Spec.FamilyName = value
+					}
+				})
+				err := k8sClient.Create(ctx, u)
+				if ok {
+					Expect(err).NotTo(HaveOccurred(), field)
+					continue
+				}
+				Expect(err).To(HaveOccurred(), field)
+				Expect(err.Error()).To(ContainSubstring(fmt.Sprintf("spec.%s: Invalid value: %q: %s", field, value, displayTextMessage)))
+			}
+		},
+		Entry("Zoë Müller", "Zoë Müller", true),
+		Entry("José", "José", true),
+		Entry("a no-break space (not a key: allowed)", "Zoë\u00a0Müller", true),
+		Entry("Persian with a zero-width non-joiner", "مهدی\u200cزاده", true),
+		Entry("Devanagari with a zero-width joiner", "क्\u200dष", true),
+		Entry("a zero-width space", "Zoë\u200bMüller", false),
+		Entry("a right-to-left override", "\u202eevil", false),
+		Entry("a tab", "Bob\t", false),
+		Entry("a bell", "Ann\u0007", false),
+		Entry("a byte order mark", "\ufeffBob", false),
+	)
+})
+
+// The same pattern as a plain OpenAPI "pattern" and in a CEL rule, on a
+// throw-away CRD: the API server compiles both and decides like Validate.
+var _ = Describe("naturalkey.Pattern in the API server", Ordered, func() {
+	ctx := context.Background()
+	gvk := schema.GroupVersionKind{Group: "probe.scimops.dev", Version: "v1", Kind: "KeyProbe"}
+
+	BeforeAll(func() {
+		str := func(extra map[string]any) map[string]any {
+			m := map[string]any{"type": "string", "maxLength": int64(64)}
+			for k, v := range extra {
+				m[k] = v
+			}
+			return m
+		}
+		crd := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "apiextensions.k8s.io/v1",
+			"kind":       "CustomResourceDefinition",
+			"metadata":   map[string]any{"name": "keyprobes.probe.scimops.dev"},
+			"spec": map[string]any{
+				"group": "probe.scimops.dev",
+				"scope": "Namespaced",
+				"names": map[string]any{"kind": "KeyProbe", "listKind": "KeyProbeList", "plural": "keyprobes", "singular": "keyprobe"},
+				"versions": []any{map[string]any{
+					"name": "v1", "served": true, "storage": true,
+					"schema": map[string]any{"openAPIV3Schema": map[string]any{
+						"type": "object",
+						"properties": map[string]any{"spec": map[string]any{
+							"type": "object",
+							"properties": map[string]any{
+								"pattern": str(map[string]any{"pattern": naturalkey.Pattern}),
+								"cel": str(map[string]any{"x-kubernetes-validations": []any{map[string]any{
+									"rule": "self.matches(r'" + naturalkey.Pattern + "')", "message": naturalKeyMessage,
+								}}}),
+							},
+						}},
+					}},
+				}},
+			},
+		}}
+		Expect(k8sClient.Create(ctx, crd)).To(Succeed())
+		Eventually(func() error { return k8sClient.Create(ctx, probe(gvk, "pattern", "ok")) }, 30*time.Second, 200*time.Millisecond).Should(Succeed())
+	})
+
+	DescribeTable("decides like naturalkey.Validate",
+		func(value string) {
+			valid := naturalkey.Validate(value) == nil
+			for _, field := range []string{"pattern", "cel"} {
+				err := k8sClient.Create(ctx, probe(gvk, field, value))
+				if valid {
+					Expect(err).NotTo(HaveOccurred(), field)
+					continue
+				}
+				Expect(err).To(HaveOccurred(), field)
+				Expect(err.Error()).To(ContainSubstring("spec." + field + ": Invalid value"))
+				GinkgoWriter.Printf("%s %q: %v\n", field, value, err)
+			}
+		},
+		Entry("plain", "admin@corp.com"),
+		Entry("inner space", "a b"),
+		Entry("non-ASCII letters", "Zoë Müller"),
+		Entry("CJK", "データ基盤"),
+		Entry("symbols and punctuation", "€ ✓ R&D/ops"),
+		Entry("combining mark", "Zoe\u0308"),
+		Entry("trailing no-break space", "admin@corp.com\u00a0"),
+		Entry("trailing line separator", "admin@corp.com\u2028"),
+		Entry("trailing vertical tab", "admin@corp.com\v"),
+		Entry("zero-width space only", "\u200b"),
+		Entry("ideographic space only", "\u3000"),
+		Entry("zero-width joiner", "a\u200db"),
+		Entry("leading space", " a"),
+		Entry("trailing space", "a "),
+		Entry("only spaces", "   "),
+		Entry("private use", "a\ue000"),
+		Entry("unassigned code point", "a\u0378"),
+		Entry("tag character", "a\U000E0041"),
+		Entry("soft hyphen", "a\u00adb"),
+	)
+})
+
+func probe(gvk schema.GroupVersionKind, field, value string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{field: value}}}
+	u.SetGroupVersionKind(gvk)
+	u.SetNamespace("default")
+	u.SetGenerateName("probe-")
+	return u
+}
 
 func durationPtr(s string) *metav1.Duration {
 	d, err := time.ParseDuration(s)

@@ -31,14 +31,18 @@ type ServicePrincipalSpec struct {
 	AccountRef AccountReference `json:"accountRef"`
 
 	// displayName of the service principal; its natural key when applicationId is unset
-	// (Databricks generates the applicationId on AWS and GCP).
+	// (Databricks generates the applicationId on AWS and GCP). Control, format and non-ASCII space
+	// characters, and leading or trailing spaces, are rejected.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
 	// applicationId is the Microsoft Entra application (client) id of an Azure service principal.
 	// Leave unset on AWS and GCP, where Databricks assigns one. Immutable.
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="applicationId is immutable"
 	// +optional

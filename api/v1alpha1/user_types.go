@@ -30,25 +30,30 @@ type UserSpec struct {
 
 	// userName is the user's email address, the natural key in the account. Databricks stores it
 	// lower-cased and compares it case-insensitively. Immutable (a change of case is allowed).
+	// Control, format and non-ASCII space characters are rejected.
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=254
 	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[^\pC\pZ](?:\x20*[^\pC\pZ])*$')`,message="must not contain control, format, private-use, unassigned or non-ASCII space characters, nor start or end with a space"
 	// +kubebuilder:validation:XValidation:rule="self.lowerAscii() == oldSelf.lowerAscii()",message="userName is immutable: create a new User instead"
 	// +required
 	UserName string `json:"userName"`
 
 	// displayName shown in Databricks. Unset: Databricks' value is left alone.
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`!self.replace('\u200c', '').replace('\u200d', '').matches(r'[\p{Cc}\p{Cf}]')`,message="must not contain control or invisible format characters (only the zero-width joiner and non-joiner are allowed)"
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
 	// givenName (first name). Unset: not managed.
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`!self.replace('\u200c', '').replace('\u200d', '').matches(r'[\p{Cc}\p{Cf}]')`,message="must not contain control or invisible format characters (only the zero-width joiner and non-joiner are allowed)"
 	// +optional
 	GivenName string `json:"givenName,omitempty"`
 
 	// familyName (last name). Unset: not managed.
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`!self.replace('\u200c', '').replace('\u200d', '').matches(r'[\p{Cc}\p{Cf}]')`,message="must not contain control or invisible format characters (only the zero-width joiner and non-joiner are allowed)"
 	// +optional
 	FamilyName string `json:"familyName,omitempty"`
 

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"time"
 
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
@@ -46,7 +47,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
 	"github.com/scimops/databricks-scim-operator/internal/controller"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=...").
@@ -73,6 +76,8 @@ type options struct {
 	kubeQPS                           float64
 	kubeBurst                         int
 	retryBase, retryMax               time.Duration
+	allowedHosts                      string
+	allowLoopbackHosts                bool
 }
 
 func parseFlags() (options, zap.Options) {
@@ -92,6 +97,10 @@ func parseFlags() (options, zap.Options) {
 	flag.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API server.")
 	flag.DurationVar(&o.retryBase, "retry-base-delay", time.Second, "First back-off after a transient failure.")
 	flag.DurationVar(&o.retryMax, "retry-max-delay", 10*time.Minute, "Longest back-off after repeated transient failures.")
+	flag.StringVar(&o.allowedHosts, scim.AllowedHostsFlag, strings.Join(scim.DefaultAllowedHosts, ","),
+		"Comma-separated account console hosts (host or host:port) that may receive a SCIM token; no request is sent anywhere else.")
+	flag.BoolVar(&o.allowLoopbackHosts, scim.AllowLoopbackHostsFlag, false,
+		"Also allow loopback hosts (localhost, 127.0.0.0/8, ::1), over http or https: for local runs and tests only.")
 	zopts := zap.Options{}
 	zopts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -114,7 +123,12 @@ func run(ctx context.Context, o options) error {
 	if o.secretNamespace == "" {
 		return errors.New("--secret-namespace is required when POD_NAMESPACE is unset")
 	}
-	setupLog.Info("Starting databricks-scim-operator", "version", version, "secretNamespace", o.secretNamespace)
+	hosts, err := scim.ParseAllowedHosts(o.allowedHosts)
+	if err != nil {
+		return err
+	}
+	setupLog.Info("Starting databricks-scim-operator", "version", version, "secretNamespace", o.secretNamespace,
+		"allowedHosts", hosts, "allowLoopbackHosts", o.allowLoopbackHosts)
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(o.kubeQPS), o.kubeBurst
 	mgr, err := ctrl.NewManager(cfg, managerOptions(o))
@@ -125,6 +139,7 @@ func run(ctx context.Context, o options) error {
 		SecretNamespace: o.secretNamespace,
 		UserAgent:       "databricks-scim-operator/" + version,
 		Controller:      ctrlOptions(o),
+		Hosts:           scim.HostPolicy{Allowed: hosts, AllowLoopback: o.allowLoopbackHosts},
 	}); err != nil {
 		return err
 	}
@@ -165,10 +180,9 @@ func managerOptions(o options) ctrl.Options {
 		Cache: cache.Options{
 			// managedFields are never read here and cost memory at 10,000 objects.
 			DefaultTransform: cache.TransformStripManagedFields(),
-			// Secrets are cached (and so listed and watched) only in the operator's namespace.
-			ByObject: map[client.Object]cache.ByObject{
-				&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.secretNamespace: {}}},
-			},
+			// Only token Secrets are cached (and so listed and watched): labelled
+			// ones, in the operator's namespace. No other Secret can be read.
+			ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: account.SecretCache(o.secretNamespace)},
 		},
 	}
 }

@@ -273,6 +273,11 @@ func applySamples(ctx context.Context, s *localenv.Stack, out io.Writer) error {
 			fmt.Fprintf(out, "    warning: %s references account %q, which the demo does not create; it will not become Ready\n", localenv.Describe(o), ref)
 		}
 	}
+	// The sample admin group holds account_admin: the account grants that
+	// permission to namespaces with the admin label.
+	if err := localenv.GrantAccountAdmin(ctx, s.CP.Client, "default"); err != nil {
+		return err
+	}
 	if err := localenv.Apply(ctx, s.CP.Client, "default", objs); err != nil {
 		return err
 	}

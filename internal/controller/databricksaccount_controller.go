@@ -18,8 +18,8 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,17 +27,18 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	cevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/metrics"
 )
 
 // inUseWait is how often a deleted account re-checks for remaining identities.
@@ -47,21 +48,22 @@ const inUseWait = 30 * time.Second
 // identities bound to it.
 type DatabricksAccountReconciler struct {
 	client.Client
-	Registry *Registry
-	Recorder eventRecorder
+	Registry *account.Registry
+	Tokens   *account.TokenReader
+	Recorder events.EventRecorder
 	Options  controller.Options
 
-	mu       sync.Mutex
-	verified map[string]verification
+	verified account.Verifications
 }
 
-// verification remembers the last successful check, so identity churn
-// (which re-counts) does not cost a SCIM call each time.
-type verification struct {
-	generation    int64
+// accountState is one account reconcile's working state.
+type accountState struct {
+	acct          *v1.DatabricksAccount
+	counts        v1.IdentityCounts
 	secretVersion string
-	at            time.Time
 }
+
+type accountStep func(ctx context.Context, s *accountState) outcome
 
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=databricksaccounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=databricks.scimops.dev,resources=databricksaccounts/status,verbs=get;update;patch
@@ -70,39 +72,33 @@ type verification struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch
 
-// Reconcile verifies one DatabricksAccount.
+// Reconcile verifies one DatabricksAccount: count its identities, then
+// either hold its deletion while identities remain, or add the finalizer and
+// verify the token. Status is patched once.
 func (r *DatabricksAccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, ReconcileTimeout)
 	defer cancel()
 	var acct v1.DatabricksAccount
 	if err := r.Get(ctx, req.NamespacedName, &acct); err != nil {
 		if client.IgnoreNotFound(err) == nil {
-			r.Registry.Forget(req.Name)
+			r.forget(req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := acct.DeepCopy()
-	counts, err := r.countIdentities(ctx, acct.Name)
-	if err != nil {
-		return ctrl.Result{}, err
+	s := &accountState{acct: &acct}
+	steps := []accountStep{r.countIdentities, r.ensureFinalizer, r.checkToken, r.verify}
+	if !acct.DeletionTimestamp.IsZero() {
+		steps = []accountStep{r.countIdentities, r.finalize}
 	}
-	acct.Status.Identities = counts
-
 	var o outcome
-	switch {
-	case !acct.DeletionTimestamp.IsZero():
-		if o = r.finalize(ctx, &acct, counts); o.reason == "" {
-			return ctrl.Result{}, nil
+	for _, step := range steps {
+		if o = step(ctx, s); o.done() {
+			break
 		}
-	case !controllerutil.ContainsFinalizer(&acct, v1.Finalizer):
-		patch := client.MergeFrom(acct.DeepCopy())
-		controllerutil.AddFinalizer(&acct, v1.Finalizer)
-		if err := r.Patch(ctx, &acct, patch); err != nil {
-			return ctrl.Result{}, err
-		}
-		o = r.verify(ctx, &acct)
-	default:
-		o = r.verify(ctx, &acct)
+	}
+	if o.kind == released {
+		return ctrl.Result{}, nil
 	}
 	if err := r.finish(ctx, &acct, before, o); err != nil {
 		return ctrl.Result{}, err
@@ -110,103 +106,9 @@ func (r *DatabricksAccountReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	return o.result()
 }
 
-// verify checks the token with one cheap authenticated call, unless the same
-// spec and Secret were verified within the sync interval.
-func (r *DatabricksAccountReconciler) verify(ctx context.Context, acct *v1.DatabricksAccount) outcome {
-	secretVersion, o := r.secretVersion(ctx, acct)
-	if o != nil {
-		r.forgetVerification(acct.Name)
-		return *o
-	}
-	interval := syncInterval(acct)
-	if r.stillVerified(acct, secretVersion, interval) {
-		return ready(v1.ReasonConnected, "The SCIM token authenticates against the account", interval)
-	}
-	acc, err := r.Registry.For(acct)
-	if err != nil {
-		return stalled(v1.ReasonInvalidSpec, err.Error())
-	}
-	if err := acc.Client.Ping(ctx); err != nil {
-		r.forgetVerification(acct.Name)
-		return r.pingFailed(err)
-	}
-	now := metav1.Now()
-	acct.Status.LastVerifiedTime = &now
-	r.mu.Lock()
-	if r.verified == nil {
-		r.verified = map[string]verification{}
-	}
-	r.verified[acct.Name] = verification{generation: acct.Generation, secretVersion: secretVersion, at: now.Time}
-	r.mu.Unlock()
-	return ready(v1.ReasonConnected, "The SCIM token authenticates against the account", interval)
-}
-
-func (r *DatabricksAccountReconciler) pingFailed(err error) outcome {
-	o := failed("verify the SCIM token", err)
-	if o.reason == v1.ReasonInvalidSpec { // a 4xx other than auth from the health check: still a credentials problem
-		o = outcome{reason: v1.ReasonTokenInvalid, message: o.message, err: err}
-	}
-	if o.reason == v1.ReasonTokenInvalid {
-		// Wait for a new token (the Secret watch wakes us) rather than hammering the endpoint.
-		o.err, o.requeueAfter = nil, accountWait
-	}
-	return o
-}
-
-func (r *DatabricksAccountReconciler) stillVerified(acct *v1.DatabricksAccount, secretVersion string, interval time.Duration) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	v, ok := r.verified[acct.Name]
-	return ok && v.generation == acct.Generation && v.secretVersion == secretVersion && time.Since(v.at) < interval
-}
-
-func (r *DatabricksAccountReconciler) forgetVerification(name string) {
-	r.mu.Lock()
-	delete(r.verified, name)
-	r.mu.Unlock()
-}
-
-// secretVersion checks that the token Secret and key exist and returns the
-// Secret's resourceVersion.
-func (r *DatabricksAccountReconciler) secretVersion(ctx context.Context, acct *v1.DatabricksAccount) (string, *outcome) {
-	var s corev1.Secret
-	ref := acct.Spec.TokenSecretRef
-	if err := r.Get(ctx, types.NamespacedName{Namespace: r.Registry.SecretNamespace, Name: ref.Name}, &s); err != nil {
-		if client.IgnoreNotFound(err) != nil {
-			o := outcome{reason: v1.ReasonUnreachable, message: err.Error(), err: err}
-			return "", &o
-		}
-		o := waiting(v1.ReasonTokenSecretNotFound, fmt.Sprintf("Secret %s/%s not found", r.Registry.SecretNamespace, ref.Name), accountWait)
-		return "", &o
-	}
-	k := ref.Key
-	if k == "" {
-		k = "token"
-	}
-	if len(s.Data[k]) == 0 {
-		o := waiting(v1.ReasonTokenSecretNotFound, fmt.Sprintf("Secret %s/%s has no key %q", r.Registry.SecretNamespace, ref.Name, k), accountWait)
-		return "", &o
-	}
-	return s.ResourceVersion, nil
-}
-
-// finalize keeps the account while identities reference it.
-func (r *DatabricksAccountReconciler) finalize(ctx context.Context, acct *v1.DatabricksAccount, counts v1.IdentityCounts) outcome {
-	if n := counts.Users + counts.Groups + counts.ServicePrincipals; n > 0 {
-		return waiting(v1.ReasonInUse, fmt.Sprintf("%d identities (%d users, %d groups, %d service principals) still reference this account; delete them first",
-			n, counts.Users, counts.Groups, counts.ServicePrincipals), inUseWait)
-	}
-	patch := client.MergeFrom(acct.DeepCopy())
-	controllerutil.RemoveFinalizer(acct, v1.Finalizer)
-	if err := r.Patch(ctx, acct, patch); err != nil {
-		return outcome{reason: v1.ReasonInUse, message: err.Error(), err: client.IgnoreNotFound(err)}
-	}
-	r.Registry.Forget(acct.Name)
-	r.forgetVerification(acct.Name)
-	return outcome{}
-}
-
-func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, name string) (v1.IdentityCounts, error) {
+// countIdentities records the identities bound to the account and exports
+// their readiness.
+func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, s *accountState) outcome {
 	var (
 		users  v1.UserList
 		groups v1.GroupList
@@ -215,14 +117,100 @@ func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, name 
 	for _, l := range []client.ObjectList{&users, &groups, &sps} {
 		// Read-only and re-run on every identity create or delete: no copies of
 		// 10,000 cached objects each time.
-		if err := r.List(ctx, l, client.MatchingFields{indexAccount: name}, client.UnsafeDisableDeepCopy); err != nil {
-			return v1.IdentityCounts{}, fmt.Errorf("failed to count identities: %w", err)
+		if err := r.List(ctx, l, client.MatchingFields{indexAccount: s.acct.Name}, client.UnsafeDisableDeepCopy); err != nil {
+			return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
 		}
 	}
-	recordReadiness(name, "User", &users)
-	recordReadiness(name, "Group", &groups)
-	recordReadiness(name, "ServicePrincipal", &sps)
-	return v1.IdentityCounts{Users: int32(len(users.Items)), Groups: int32(len(groups.Items)), ServicePrincipals: int32(len(sps.Items))}, nil
+	recordReadiness(s.acct.Name, "User", &users)
+	recordReadiness(s.acct.Name, "Group", &groups)
+	recordReadiness(s.acct.Name, "ServicePrincipal", &sps)
+	s.counts = v1.IdentityCounts{Users: int32(len(users.Items)), Groups: int32(len(groups.Items)), ServicePrincipals: int32(len(sps.Items))}
+	s.acct.Status.Identities = s.counts
+	return next()
+}
+
+func (r *DatabricksAccountReconciler) ensureFinalizer(ctx context.Context, s *accountState) outcome {
+	if controllerutil.ContainsFinalizer(s.acct, v1.Finalizer) {
+		return next()
+	}
+	patch := client.MergeFrom(s.acct.DeepCopy())
+	controllerutil.AddFinalizer(s.acct, v1.Finalizer)
+	if err := r.Patch(ctx, s.acct, patch); err != nil {
+		return retry(v1.ReasonProgressing, "failed to add the finalizer: "+err.Error(), err)
+	}
+	return next()
+}
+
+// checkToken checks that the token Secret exists, carries the token label
+// and has the key; it forgets the last verification otherwise.
+func (r *DatabricksAccountReconciler) checkToken(ctx context.Context, s *accountState) outcome {
+	secret, err := r.Tokens.Secret(ctx, s.acct.Spec.TokenSecretRef)
+	if err != nil {
+		r.verified.Forget(s.acct.Name)
+		var secretErr *account.SecretError
+		if errors.As(err, &secretErr) {
+			return wait(v1.ReasonTokenSecretNotFound, err.Error(), accountWait)
+		}
+		return retry(v1.ReasonUnreachable, err.Error(), err)
+	}
+	s.secretVersion = secret.ResourceVersion
+	return next()
+}
+
+// verify checks the token with one cheap authenticated call, unless the same
+// spec and Secret were verified within the sync interval. A host outside
+// the allow list gets no request at all (HostNotAllowed).
+func (r *DatabricksAccountReconciler) verify(ctx context.Context, s *accountState) outcome {
+	acct := s.acct
+	interval := account.SyncInterval(acct)
+	connected := ready(v1.ReasonConnected, "The SCIM token authenticates against the account", interval, nil)
+	if r.verified.Fresh(acct.Name, acct.Generation, s.secretVersion, interval) {
+		return connected
+	}
+	acc, err := r.Registry.For(acct)
+	if err != nil {
+		return failed("use the account", err)
+	}
+	if err := acc.Client.Ping(ctx); err != nil {
+		r.verified.Forget(acct.Name)
+		return pingFailed(err)
+	}
+	now := metav1.Now()
+	acct.Status.LastVerifiedTime = &now
+	r.verified.Remember(acct.Name, acct.Generation, s.secretVersion, now.Time)
+	return connected
+}
+
+// pingFailed classifies a failed token check: any refusal other than
+// throttling or an outage is a credentials problem, and waits for a new
+// token (the Secret watch wakes it) rather than hammering the endpoint.
+func pingFailed(err error) outcome {
+	o := failed("verify the SCIM token", err)
+	if o.reason == v1.ReasonInvalidSpec || o.reason == v1.ReasonTokenInvalid {
+		return wait(v1.ReasonTokenInvalid, o.message, accountWait)
+	}
+	return o
+}
+
+// finalize keeps the account while identities reference it.
+func (r *DatabricksAccountReconciler) finalize(ctx context.Context, s *accountState) outcome {
+	c := s.counts
+	if n := c.Users + c.Groups + c.ServicePrincipals; n > 0 {
+		return wait(v1.ReasonInUse, fmt.Sprintf("%d identities (%d users, %d groups, %d service principals) still reference this account; delete them first",
+			n, c.Users, c.Groups, c.ServicePrincipals), inUseWait)
+	}
+	patch := client.MergeFrom(s.acct.DeepCopy())
+	controllerutil.RemoveFinalizer(s.acct, v1.Finalizer)
+	if err := r.Patch(ctx, s.acct, patch); client.IgnoreNotFound(err) != nil {
+		return retry(v1.ReasonInUse, err.Error(), err)
+	}
+	r.forget(s.acct.Name)
+	return release()
+}
+
+func (r *DatabricksAccountReconciler) forget(name string) {
+	r.Registry.Forget(name)
+	r.verified.Forget(name)
 }
 
 // recordReadiness exports how many identities of a kind are Ready.
@@ -235,8 +223,8 @@ func recordReadiness(account, kind string, list client.ObjectList) {
 			notReady++
 		}
 	})
-	managedIdentities.WithLabelValues(account, kind, "true").Set(ready)
-	managedIdentities.WithLabelValues(account, kind, "false").Set(notReady)
+	metrics.ManagedIdentities.WithLabelValues(account, kind, "true").Set(ready)
+	metrics.ManagedIdentities.WithLabelValues(account, kind, "false").Set(notReady)
 }
 
 func (r *DatabricksAccountReconciler) finish(ctx context.Context, acct *v1.DatabricksAccount, before *v1.DatabricksAccount, o outcome) error {
@@ -246,10 +234,10 @@ func (r *DatabricksAccountReconciler) finish(ctx context.Context, acct *v1.Datab
 	}
 	if readyChanged {
 		eventType := corev1.EventTypeNormal
-		if !o.ready {
+		if !o.ready() {
 			eventType = corev1.EventTypeWarning
 		}
-		r.Recorder.Eventf(acct, nil, eventType, o.reason, "Verify", o.message)
+		r.Recorder.Eventf(acct, nil, eventType, o.reason, "Verify", "%s", truncate(o.message, v1.MaxMessageLength))
 	}
 	if equality.Semantic.DeepEqual(before.Status, acct.Status) {
 		return nil
@@ -272,7 +260,7 @@ func (r *DatabricksAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 func (r *DatabricksAccountReconciler) accountsUsingSecret(ctx context.Context, obj client.Object) []reconcile.Request {
-	if obj.GetNamespace() != r.Registry.SecretNamespace {
+	if obj.GetNamespace() != r.Tokens.Namespace {
 		return nil
 	}
 	var accts v1.DatabricksAccountList
@@ -287,17 +275,4 @@ func (r *DatabricksAccountReconciler) accountsUsingSecret(ctx context.Context, o
 		}
 	}
 	return reqs
-}
-
-func accountOf(_ context.Context, obj client.Object) []reconcile.Request {
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: obj.(v1.Identity).GetAccountName()}}}
-}
-
-// createdOrDeleted passes creations, deletions and the start of a deletion.
-func createdOrDeleted() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc: func(e cevent.UpdateEvent) bool {
-			return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
-		},
-	}
 }

@@ -54,7 +54,7 @@ var _ = Describe("Group", func() {
 	ctx := context.Background()
 
 	It("creates nested groups with their members inside the create, then deletes them", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		alice := s.user("alice", "alice@example.com")
 		robot := s.servicePrincipal("robot", "robot")
 		external := s.fake.SeedUser(scim.User{UserName: "outside@example.com"})

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
 )
 
 // maxNestingDepth bounds the cycle search through nested groups.
@@ -45,7 +46,7 @@ type resolvedMembers struct {
 // resources) and the inventory (principals named by natural key).
 type memberResolver struct {
 	c   client.Reader
-	acc *Account
+	acc *account.Account
 	g   *v1.Group
 }
 
@@ -157,7 +158,7 @@ func (m memberResolver) resourceID(ctx context.Context, obj identityObject, kind
 // managedGroupNamed finds the Group resource (any namespace) that manages the displayName, if any.
 func (m memberResolver) managedGroupNamed(ctx context.Context, displayName string) (*v1.Group, error) {
 	var list v1.GroupList
-	k := m.g.Spec.AccountRef.Name + "/group:" + key(displayName)
+	k := m.g.Spec.AccountRef.Name + "/" + keyed("group:", displayName)
 	if err := m.c.List(ctx, &list, client.MatchingFields{indexNaturalKey: k}); err != nil {
 		return nil, err
 	}

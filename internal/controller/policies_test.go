@@ -36,7 +36,7 @@ var _ = Describe("Policies", func() {
 	ctx := context.Background()
 
 	It("reports an existing user as AlreadyExists with adoptionPolicy Never, and adopts it with IfExists", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		existing := s.fake.SeedUser(scim.User{UserName: "carol@example.com", DisplayName: "Carol"})
 		u := s.user("carol", "carol@example.com", func(u *v1.User) { u.Spec.DisplayName = "Carol C." })
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
@@ -69,7 +69,7 @@ var _ = Describe("Policies", func() {
 		expectReason(u, metav1.ConditionFalse, v1.ReasonAlreadyExists)
 		Expect(acceptedRequestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1), "only warm was created")
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(2), "quinn's create was refused with 409")
-		Expect(u.Annotations).NotTo(HaveKey(v1.AnnotationCreatePending), "a refused create leaves no marker")
+		Expect(u.Status.CreatePending).To(BeNil(), "a refused create leaves no marker")
 
 		patchUser(u, func(u *v1.User) {
 			u.Annotations = map[string]string{AnnotationReconcileRequestedAt: "now"}
@@ -81,7 +81,7 @@ var _ = Describe("Policies", func() {
 	})
 
 	It("reactivates a deactivated user it adopts", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		existing := s.fake.SeedUser(scim.User{UserName: "dave@example.com", Active: ptr.To(false)})
 		u := s.user("dave", "dave@example.com", func(u *v1.User) { u.Spec.AdoptionPolicy = v1.AdoptionIfExists })
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
@@ -91,23 +91,22 @@ var _ = Describe("Policies", func() {
 		Expect(r.IsActive()).To(BeTrue())
 	})
 
-	It("takes over its own create when the id was never recorded (create-pending marker)", func() {
+	It("takes over its own create when the id was never recorded (create-pending marker in status)", func() {
 		s := newScenario()
 		// The manager died between POST and recording status.id: the remote user
-		// exists and the resource still carries the marker.
-		existing := s.fake.SeedUser(scim.User{UserName: "erin@example.com"})
-		u := s.user("erin", "erin@example.com", func(u *v1.User) {
-			u.Annotations = map[string]string{v1.AnnotationCreatePending: "userName=erin@example.com"}
-		})
+		// exists and the resource's status still holds the marker for its uid.
+		u := s.user("erin", "erin@example.com", func(u *v1.User) { u.Spec.Suspend = true })
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		existing := s.fake.SeedUser(scim.User{UserName: "erin@example.com"})
+		base := u.DeepCopy()
+		u.Status.CreatePending = &v1.CreatePending{UID: u.UID, NaturalKey: "userName=erin@example.com", Since: metav1.Now()}
+		Expect(k8sClient.Status().Patch(ctx, u, client.MergeFrom(base))).To(Succeed())
+		patchUser(u, func(u *v1.User) { u.Spec.Suspend = false })
 		expectCurrent(u)
 		Expect(u.Status.ID).To(Equal(existing.ID))
 		Expect(u.Status.Adopted).To(BeFalse(), "its own object, not an adoption")
+		Expect(u.Status.CreatePending).To(BeNil(), "the marker is cleared with the id recorded")
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(BeZero())
-		Eventually(func() map[string]string {
-			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
-			return u.Annotations
-		}).ShouldNot(HaveKey(v1.AnnotationCreatePending))
 	})
 
 	It("never writes with managementPolicy Observe", func() {
@@ -135,7 +134,7 @@ var _ = Describe("Policies", func() {
 	})
 
 	It("treats switching from Observe to Manage as an adoption", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		existing := s.fake.SeedUser(scim.User{UserName: "olga@example.com", DisplayName: "Olga"})
 		u := s.user("olga", "olga@example.com", func(u *v1.User) {
 			u.Spec.ManagementPolicy = v1.ManagementObserve
@@ -181,7 +180,7 @@ var _ = Describe("Policies", func() {
 	})
 
 	It("lets the oldest resource own a remote object and reports the others as Conflict", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		first := s.user("gina", "gina@example.com")
 		Expect(k8sClient.Create(ctx, first)).To(Succeed())
 		expectCurrent(first)

@@ -64,8 +64,16 @@ var _ = Describe("DatabricksAccount", func() {
 		DeferCleanup(func() { Expect(k8sClient.Delete(ctx, acct)).To(Succeed()) })
 		Eventually(func(g Gomega) string { c := accountReady(g, name); g.Expect(c).NotTo(BeNil()); return c.Reason }).Should(Equal(v1.ReasonTokenSecretNotFound))
 
+		By("an unlabelled Secret is never read, and the condition says why")
 		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: secretNamespace}, Data: map[string][]byte{"token": []byte("wrong-token")}}
 		Expect(k8sClient.Create(ctx, secret)).To(Succeed())
+		Eventually(func(g Gomega) string { return accountReady(g, name).Message }).Should(ContainSubstring(v1.LabelToken))
+		Expect(accountReady(Default, name).Reason).To(Equal(v1.ReasonTokenSecretNotFound))
+		Expect(requestsWithToken(f, "wrong-token")).To(BeZero(), "an unlabelled Secret's value is never sent")
+
+		By("labelling it as a token")
+		secret.Labels = map[string]string{v1.LabelToken: "true"}
+		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
 		Eventually(func(g Gomega) string { return accountReady(g, name).Reason }).Should(Equal(v1.ReasonTokenInvalid))
 		Eventually(func(g Gomega) string { return accountReady(g, name).Message }).ShouldNot(ContainSubstring("wrong-token"), "a token never reaches a condition")
 
@@ -197,3 +205,14 @@ var _ = Describe("Resilience", func() {
 		Expect(r.DisplayName).To(Equal("Second"))
 	})
 })
+
+// requestsWithToken counts the fake's requests that carried token.
+func requestsWithToken(f *scimfake.Server, token string) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Token == token {
+			n++
+		}
+	}
+	return n
+}

@@ -34,7 +34,7 @@ var _ = Describe("ServicePrincipal", func() {
 	ctx := context.Background()
 
 	It("creates a Databricks-managed principal, records its generated applicationId, updates and deletes it", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		sp := s.servicePrincipal("etl", "etl-pipeline", func(sp *v1.ServicePrincipal) { sp.Spec.DeletionPolicy = v1.PrincipalDelete })
 		Expect(k8sClient.Create(ctx, sp)).To(Succeed())
 		expectCurrent(sp)

@@ -42,6 +42,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 	"github.com/scimops/databricks-scim-operator/internal/scim/scimfake"
 	"github.com/scimops/databricks-scim-operator/internal/testenv"
 )
@@ -55,7 +57,7 @@ const secretNamespace = "databricks-scim-system"
 var (
 	env       *envtest.Environment
 	k8sClient client.Client
-	registry  *Registry
+	registry  *account.Registry
 	cancelMgr context.CancelFunc
 	seq       atomic.Int64
 )
@@ -83,7 +85,7 @@ var _ = BeforeSuite(func() {
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Namespaces: map[string]cache.Config{secretNamespace: {}}},
+			&corev1.Secret{}: account.SecretCache(secretNamespace),
 		}},
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -95,6 +97,8 @@ var _ = BeforeSuite(func() {
 		// Short, so drift tests run in seconds; still longer than the
 		// eventual-consistency delays the fake is given below.
 		WriteShield: testWriteShield,
+		// The fakes listen on loopback.
+		Hosts: scim.HostPolicy{AllowLoopback: true},
 		Controller: Options{
 			MaxConcurrentReconciles: 4,
 			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](50*time.Millisecond, 2*time.Second),
@@ -133,6 +137,15 @@ func withSyncInterval(d time.Duration) scenarioOption {
 	}
 }
 
+// withPermissions grants every admitted namespace both account permissions
+// (accountAdmin and adoption).
+func withPermissions() scenarioOption {
+	return func(a *v1.DatabricksAccount, _ *scimfake.Options) {
+		all := &v1.NamespacePermission{NamespaceSelector: &metav1.LabelSelector{}}
+		a.Spec.Permissions = &v1.AccountPermissions{AccountAdmin: all, Adoption: all}
+	}
+}
+
 func withFakeOptions(fn func(*scimfake.Options)) scenarioOption {
 	return func(_ *v1.DatabricksAccount, o *scimfake.Options) { fn(o) }
 }
@@ -157,7 +170,7 @@ func newScenario(opts ...scenarioOption) *scenario {
 
 	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.namespace, Labels: map[string]string{"team": s.namespace}}})).To(Succeed())
 	Expect(k8sClient.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: s.secret, Namespace: secretNamespace},
+		ObjectMeta: metav1.ObjectMeta{Name: s.secret, Namespace: secretNamespace, Labels: map[string]string{v1.LabelToken: "true"}},
 		Data:       map[string][]byte{"token": []byte("token-a")},
 	})).To(Succeed())
 	Expect(k8sClient.Create(ctx, acct)).To(Succeed())

@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/metrics"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 	"github.com/scimops/databricks-scim-operator/internal/scim/scimfake"
 )
@@ -60,7 +61,7 @@ var _ = Describe("User", func() {
 	ctx := context.Background()
 
 	It("creates the user, keeps it in sync and deactivates it on delete", func() {
-		s := newScenario()
+		s := newScenario(withPermissions())
 		u := s.user("alice", "Alice@Example.com", func(u *v1.User) {
 			u.Spec.DisplayName = "Alice"
 			u.Spec.GivenName = "Alice"
@@ -70,7 +71,7 @@ var _ = Describe("User", func() {
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
 		expectCurrent(u)
 		Expect(controllerutil.ContainsFinalizer(u, v1.Finalizer)).To(BeTrue())
-		Expect(u.Annotations).NotTo(HaveKey(v1.AnnotationCreatePending))
+		Expect(u.Status.CreatePending).To(BeNil(), "the create-pending marker is cleared once the id is recorded")
 		Expect(u.Status.Active).To(Equal(ptr.To(true)))
 
 		remote, ok := s.fake.UserByName("alice@example.com")
@@ -81,8 +82,8 @@ var _ = Describe("User", func() {
 		Expect(remote.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
 		Eventually(func() []string { return eventsFor(u) }).Should(ContainElement(v1.EventCreated))
-		Expect(testutil.ToFloat64(scimRequests.WithLabelValues(s.account, "Users", "write", "201"))).To(Equal(1.0), "the create is counted under the account's name")
-		Expect(testutil.CollectAndCount(scimDuration)).To(BeNumerically(">", 0))
+		Expect(testutil.ToFloat64(metrics.SCIMRequests.WithLabelValues(s.account, "Users", "write", "201"))).To(Equal(1.0), "the create is counted under the account's name")
+		Expect(testutil.CollectAndCount(metrics.SCIMDuration)).To(BeNumerically(">", 0))
 
 		By("patching only the attribute that changed")
 		s.fake.ResetRequests()

@@ -14,16 +14,17 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package inventory
 
 import (
 	"context"
 	"fmt"
 	"reflect"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/scimops/databricks-scim-operator/internal/naturalkey"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
@@ -71,7 +72,7 @@ type snapshot struct {
 	userByName  map[string]string
 	sps         map[string]*scim.ServicePrincipal
 	spByAppID   map[string]string
-	spByName    map[string]string
+	spByName    map[string][]string // displayName is not unique
 	groups      map[string]*scim.Group
 	groupByName map[string]string
 }
@@ -84,14 +85,14 @@ type groupDetail struct {
 func newSnapshot() snapshot {
 	return snapshot{
 		users: map[string]*scim.User{}, userByName: map[string]string{},
-		sps: map[string]*scim.ServicePrincipal{}, spByAppID: map[string]string{}, spByName: map[string]string{},
+		sps: map[string]*scim.ServicePrincipal{}, spByAppID: map[string]string{}, spByName: map[string][]string{},
 		groups: map[string]*scim.Group{}, groupByName: map[string]string{},
 	}
 }
 
-// NewInventory returns an empty inventory that refreshes on first use;
+// New returns an empty inventory that refreshes on first use;
 // shield is how long local writes outrank listed state (0: DefaultWriteShield).
-func NewInventory(shield time.Duration) *Inventory {
+func New(shield time.Duration) *Inventory {
 	if shield <= 0 {
 		shield = DefaultWriteShield
 	}
@@ -104,7 +105,9 @@ func NewInventory(shield time.Duration) *Inventory {
 	}
 }
 
-func key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// Key is the comparison key of a natural key (userName, displayName,
+// applicationId): the one normalisation the CRDs, lookups and client share.
+func Key(s string) string { return naturalkey.Key(s) }
 
 // EnsureFresh makes sure the account has been listed, and starts a re-list
 // when the last one is older than maxAge. Only the first listing blocks: a
@@ -287,15 +290,15 @@ func (s *snapshot) putUser(u *scim.User) {
 		u.Roles = nil
 	}
 	if old, ok := s.users[u.ID]; ok {
-		delete(s.userByName, key(old.UserName))
+		delete(s.userByName, Key(old.UserName))
 	}
 	s.users[u.ID] = u
-	s.userByName[key(u.UserName)] = u.ID
+	s.userByName[Key(u.UserName)] = u.ID
 }
 
 func (s *snapshot) removeUser(id string) {
 	if old, ok := s.users[id]; ok {
-		delete(s.userByName, key(old.UserName))
+		delete(s.userByName, Key(old.UserName))
 		delete(s.users, id)
 	}
 }
@@ -308,18 +311,22 @@ func (s *snapshot) putSP(sp *scim.ServicePrincipal) {
 	s.removeSP(sp.ID)
 	s.sps[sp.ID] = sp
 	if sp.ApplicationID != "" {
-		s.spByAppID[key(sp.ApplicationID)] = sp.ID
+		s.spByAppID[Key(sp.ApplicationID)] = sp.ID
 	}
 	if sp.DisplayName != "" {
-		s.spByName[key(sp.DisplayName)] = sp.ID
+		k := Key(sp.DisplayName)
+		s.spByName[k] = append(s.spByName[k], sp.ID)
 	}
 }
 
 func (s *snapshot) removeSP(id string) {
 	if old, ok := s.sps[id]; ok {
-		delete(s.spByAppID, key(old.ApplicationID))
-		if s.spByName[key(old.DisplayName)] == id {
-			delete(s.spByName, key(old.DisplayName))
+		delete(s.spByAppID, Key(old.ApplicationID))
+		k := Key(old.DisplayName)
+		if ids := slices.DeleteFunc(s.spByName[k], func(v string) bool { return v == id }); len(ids) > 0 {
+			s.spByName[k] = ids
+		} else {
+			delete(s.spByName, k)
 		}
 		delete(s.sps, id)
 	}
@@ -329,12 +336,12 @@ func (s *snapshot) putGroup(g *scim.Group) {
 	g.Schemas, g.Members, g.Roles = nil, nil, nil
 	s.removeGroup(g.ID)
 	s.groups[g.ID] = g
-	s.groupByName[key(g.DisplayName)] = g.ID
+	s.groupByName[Key(g.DisplayName)] = g.ID
 }
 
 func (s *snapshot) removeGroup(id string) {
 	if old, ok := s.groups[id]; ok {
-		delete(s.groupByName, key(old.DisplayName))
+		delete(s.groupByName, Key(old.DisplayName))
 		delete(s.groups, id)
 	}
 }
@@ -353,7 +360,7 @@ func (inv *Inventory) UserByID(id string) (scim.User, bool) {
 // UserByName returns a copy of the user with that userName (case-insensitive).
 func (inv *Inventory) UserByName(userName string) (scim.User, bool) {
 	inv.mu.RLock()
-	id, ok := inv.snap.userByName[key(userName)]
+	id, ok := inv.snap.userByName[Key(userName)]
 	inv.mu.RUnlock()
 	if !ok {
 		return scim.User{}, false
@@ -416,7 +423,7 @@ func (inv *Inventory) SPByID(id string) (scim.ServicePrincipal, bool) {
 // SPByApplicationID returns the service principal with that applicationId.
 func (inv *Inventory) SPByApplicationID(appID string) (scim.ServicePrincipal, bool) {
 	inv.mu.RLock()
-	id, ok := inv.snap.spByAppID[key(appID)]
+	id, ok := inv.snap.spByAppID[Key(appID)]
 	inv.mu.RUnlock()
 	if !ok {
 		return scim.ServicePrincipal{}, false
@@ -424,16 +431,18 @@ func (inv *Inventory) SPByApplicationID(appID string) (scim.ServicePrincipal, bo
 	return inv.SPByID(id)
 }
 
-// SPByDisplayName returns a service principal with that displayName: the
-// natural key of Databricks-managed principals, whose applicationId is generated.
-func (inv *Inventory) SPByDisplayName(name string) (scim.ServicePrincipal, bool) {
+// SPsByDisplayName returns every service principal with that displayName:
+// the natural key of Databricks-managed principals, whose applicationId is
+// generated. displayName is not unique in Databricks, so there may be several.
+func (inv *Inventory) SPsByDisplayName(name string) []scim.ServicePrincipal {
 	inv.mu.RLock()
-	id, ok := inv.snap.spByName[key(name)]
-	inv.mu.RUnlock()
-	if !ok {
-		return scim.ServicePrincipal{}, false
+	defer inv.mu.RUnlock()
+	ids := inv.snap.spByName[Key(name)]
+	out := make([]scim.ServicePrincipal, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, *inv.snap.sps[id])
 	}
-	return inv.SPByID(id)
+	return out
 }
 
 // PutSP records a service principal as Databricks now has it.
@@ -459,7 +468,7 @@ func (inv *Inventory) GroupByID(id string) (scim.Group, bool) {
 // GroupByName returns the group with that displayName (case-insensitive).
 func (inv *Inventory) GroupByName(name string) (scim.Group, bool) {
 	inv.mu.RLock()
-	id, ok := inv.snap.groupByName[key(name)]
+	id, ok := inv.snap.groupByName[Key(name)]
 	inv.mu.RUnlock()
 	if !ok {
 		return scim.Group{}, false

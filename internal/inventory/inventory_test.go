@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package inventory
 
 import (
 	"context"
@@ -32,12 +32,12 @@ func newInventoryFixture(t *testing.T, shield time.Duration) (*Inventory, *scimf
 	f := scimfake.New(scimfake.Options{AccountID: "00000000-0000-4000-8000-00000000abcd", Tokens: []string{"t"}})
 	srv := f.Start()
 	t.Cleanup(srv.Close)
-	c, err := scim.New(scim.Config{Host: srv.URL, AccountID: f.AccountID(), Token: scim.StaticToken("t"),
+	c, err := scim.New(scim.Config{Host: srv.URL, AccountID: f.AccountID(), Token: scim.StaticToken("t"), Hosts: scim.HostPolicy{AllowLoopback: true},
 		Limits: scim.Limits{Get: -1, List: -1, Patch: -1, Write: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewInventory(shield), f, c
+	return New(shield), f, c
 }
 
 func TestInventoryLocalWritesOutrankStaleLists(t *testing.T) {

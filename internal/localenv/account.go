@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	databricksv1alpha1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
@@ -32,16 +33,34 @@ import (
 
 // CreateTokenSecret creates (or updates) the Secret holding the fake's SCIM
 // token in the operator namespace, as a user would with
-// `kubectl -n databricks-scim-system create secret generic databricks-scim-token --from-literal=token=...`.
+// `kubectl -n databricks-scim-system create secret generic databricks-scim-token --from-literal=token=...`
+// and labelled as a token (the operator reads no other Secret).
 func CreateTokenSecret(ctx context.Context, c client.Client, fake *Fake) error {
 	s := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: TokenSecretName, Namespace: OperatorNamespace},
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: TokenSecretName, Namespace: OperatorNamespace,
+			Labels: map[string]string{databricksv1alpha1.LabelToken: "true"}},
 		Type:       corev1.SecretTypeOpaque,
 		StringData: map[string]string{"token": fake.Token},
 	}
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(mustUnstructured(s)), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("creating Secret %s/%s: %w", OperatorNamespace, TokenSecretName, err)
+	}
+	return nil
+}
+
+// AdminNamespaceLabel is the namespace label the sample DatabricksAccount
+// grants the accountAdmin permission to (spec.permissions.accountAdmin).
+const AdminNamespaceLabel = "dbx.scimops.dev/admin"
+
+// GrantAccountAdmin labels namespace so the sample account lets its
+// identities hold the account_admin role, as a cluster admin would with
+// `kubectl label namespace NAME dbx.scimops.dev/admin=true`.
+func GrantAccountAdmin(ctx context.Context, c client.Client, namespace string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+	patch := client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:"true"}}}`, AdminNamespaceLabel)))
+	if err := c.Patch(ctx, ns, patch); err != nil {
+		return fmt.Errorf("labelling namespace %s: %w", namespace, err)
 	}
 	return nil
 }
@@ -57,7 +76,8 @@ func CreateAccount(ctx context.Context, c client.Client, name string, fake *Fake
 }
 
 // AccountFor is a DatabricksAccount named name pointing at the fake, with a
-// short sync interval suitable for local runs.
+// short sync interval suitable for local runs. Like the sample, it grants the
+// accountAdmin permission to namespaces labelled AdminNamespaceLabel.
 func AccountFor(name string, fake *Fake) *databricksv1alpha1.DatabricksAccount {
 	return &databricksv1alpha1.DatabricksAccount{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
@@ -66,6 +86,9 @@ func AccountFor(name string, fake *Fake) *databricksv1alpha1.DatabricksAccount {
 			Host:           fake.URL,
 			TokenSecretRef: databricksv1alpha1.SecretKeyReference{Name: TokenSecretName, Key: "token"},
 			SyncInterval:   &metav1.Duration{Duration: time.Minute},
+			Permissions: &databricksv1alpha1.AccountPermissions{AccountAdmin: &databricksv1alpha1.NamespacePermission{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{AdminNamespaceLabel: "true"}},
+			}},
 		},
 	}
 }

@@ -126,6 +126,7 @@ func (f *Fake) Client() (*scim.HTTPClient, error) {
 		AccountID: f.AccountID,
 		Token:     scim.StaticToken(f.Token),
 		UserAgent: "localenv",
+		Hosts:     scim.HostPolicy{AllowLoopback: true},
 		// Assertions must not be slowed by the client's default rate limits.
 		Limits: scim.Limits{Get: 1000, List: 1000, Patch: 1000, Write: 1000},
 	})

@@ -46,9 +46,9 @@ type Manager struct {
 }
 
 // DefaultManagerArgs are the flags of a local manager: Secrets from the
-// operator namespace, no leader election.
+// operator namespace, no leader election, and the fake's loopback host allowed.
 func DefaultManagerArgs() []string {
-	return []string{"--secret-namespace=" + OperatorNamespace, "--leader-elect=false"}
+	return []string{"--secret-namespace=" + OperatorNamespace, "--leader-elect=false", "--allow-loopback-hosts"}
 }
 
 // StartManager runs bin (the built cmd/manager) with opts and waits until its

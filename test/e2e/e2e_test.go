@@ -100,6 +100,9 @@ func TestEndToEnd(t *testing.T) {
 		if n != 1 {
 			return fmt.Errorf("config/samples has %d DatabricksAccounts, want 1", n)
 		}
+		if err := localenv.GrantAccountAdmin(ctx, c, ns); err != nil {
+			return err
+		}
 		return localenv.Apply(ctx, c, ns, samples)
 	})
 	step("wait until every object is Ready", func() error {

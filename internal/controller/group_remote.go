@@ -1,0 +1,228 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/inventory"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
+)
+
+// groupRemote binds the sync algorithm to one Group.
+type groupRemote struct {
+	g        *v1.Group
+	acc      *account.Account
+	members  memberResolver
+	resolved *resolvedMembers
+}
+
+func newGroupRemote(c client.Reader) func(identityObject, *account.Account) remote[scim.Group] {
+	return func(obj identityObject, acc *account.Account) remote[scim.Group] {
+		g := obj.(*v1.Group)
+		return &groupRemote{g: g, acc: acc, members: memberResolver{c: c, acc: acc, g: g}}
+	}
+}
+
+func (r *groupRemote) describe() string { return fmt.Sprintf("group %q", r.g.Spec.DisplayName) }
+func (r *groupRemote) naturalKey() string {
+	return "displayName=" + inventory.Key(r.g.Spec.DisplayName)
+}
+func (r *groupRemote) id(g *scim.Group) string { return g.ID }
+
+// byID returns the listed group with its members: a managed group costs one
+// GET per sync interval; a group the listing does not show is confirmed by get.
+func (r *groupRemote) byID(ctx context.Context, id string) (*scim.Group, error) {
+	if _, ok := r.acc.Inventory.GroupByID(id); !ok {
+		return nil, nil
+	}
+	g, err := r.acc.Inventory.GroupDetail(ctx, r.acc.Client, id, r.acc.SyncInterval)
+	if scim.IsNotFound(err) {
+		r.acc.Inventory.Forget(id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func (r *groupRemote) get(ctx context.Context, id string) (*scim.Group, error) {
+	g, err := r.acc.Client.GetGroup(ctx, id)
+	if scim.IsNotFound(err) {
+		r.acc.Inventory.Forget(id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.acc.Inventory.SeenGroup(*g)
+	return g, nil
+}
+
+func (r *groupRemote) byKey(ctx context.Context) (*scim.Group, error) {
+	listed, ok := r.acc.Inventory.GroupByName(r.g.Spec.DisplayName)
+	if !ok {
+		return nil, nil
+	}
+	return r.byID(ctx, listed.ID)
+}
+
+func (r *groupRemote) lookup(ctx context.Context) (*scim.Group, error) {
+	g, err := r.acc.Client.FindGroupByDisplayName(ctx, r.g.Spec.DisplayName)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	return r.get(ctx, g.ID)
+}
+
+// memberWait is how long a new group waits for its member resources at most
+// between looks; their getting a SCIM id wakes it sooner (watches).
+const memberWait = time.Minute
+
+// waitBeforeCreate holds a new group back while member resources are still
+// being created, so they go into the create instead of a PATCH per arrival.
+func (r *groupRemote) waitBeforeCreate(ctx context.Context) (outcome, error) {
+	n, err := r.members.pending(ctx)
+	if err != nil || n == 0 {
+		return next(), err
+	}
+	return wait(v1.ReasonProgressing, "Waiting for member resources to get their SCIM ids, so the group is created with them", memberWait), nil
+}
+
+func (r *groupRemote) resolve(ctx context.Context) (*resolvedMembers, error) {
+	if r.resolved == nil {
+		res, err := r.members.resolve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("failed to resolve members: %w", err)
+		}
+		r.resolved = &res
+	}
+	return r.resolved, nil
+}
+
+func (r *groupRemote) create(ctx context.Context) (*scim.Group, error) {
+	res, err := r.resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := desiredGroup(r.g.Spec, res.ids)
+	g, err := r.acc.Client.CreateGroup(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Members) == 0 {
+		g.Members = want.Members
+	}
+	r.acc.Inventory.PutGroup(*g)
+	return g, nil
+}
+
+func (r *groupRemote) update(ctx context.Context, cur *scim.Group) (*scim.Group, []string, error) {
+	res, err := r.resolve(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec := r.g.Spec
+	if res.missingByKey {
+		// A member named by natural key is not in the inventory (new, or a
+		// list skipped it): removing unknown members now could remove it.
+		spec.MembershipPolicy = v1.MembershipAdditive
+	}
+	ch := diffGroup(spec, res.ids, *cur)
+	for _, ops := range ch.requests {
+		if err := r.acc.Client.PatchGroup(ctx, cur.ID, ops); err != nil {
+			// Partly applied, perhaps: re-read the members before the next diff.
+			r.acc.Inventory.ForgetDetail(cur.ID)
+			if ch.added > 0 && isMemberNotVisible(err) {
+				return nil, nil, &membersNotVisible{err: err}
+			}
+			return nil, nil, patchFailed(r.acc, cur.ID, err)
+		}
+	}
+	if len(ch.requests) > 0 {
+		r.acc.Inventory.PutGroup(ch.after)
+	}
+	return &ch.after, ch.changed, nil
+}
+
+// membersNotVisible: a PATCH adding members was refused with 400 or 404,
+// which usually names a principal Databricks does not show yet (created
+// moments ago), or one that will never resolve. Either way it is retried
+// with the controller's exponential back-off, up to its maximum.
+type membersNotVisible struct{ err error }
+
+func (e *membersNotVisible) Error() string { return e.err.Error() }
+func (e *membersNotVisible) Unwrap() error { return e.err }
+
+func isMemberNotVisible(err error) bool {
+	apiErr, ok := scim.AsAPIError(err)
+	return ok && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusNotFound)
+}
+
+func (r *groupRemote) remove(ctx context.Context, id string) (string, error) {
+	if r.g.Spec.DeletionPolicy == v1.GroupRetain {
+		return "", nil
+	}
+	err := r.acc.Client.DeleteGroup(ctx, id)
+	if err == nil || scim.IsNotFound(err) {
+		r.acc.Inventory.Forget(id)
+	}
+	return v1.EventDeleted, err
+}
+
+func (r *groupRemote) mirror(g *scim.Group) {
+	r.g.Status.MemberCount = int32(len(g.Members))
+	if r.resolved == nil {
+		return
+	}
+	unresolved := r.resolved.unresolved
+	r.g.Status.UnresolvedMemberCount = int32(len(unresolved))
+	r.g.Status.UnresolvedMembers = unresolved[:min(len(unresolved), v1.MaxUnresolvedMembers)]
+}
+
+// listedInMessage is how many unresolved members the Ready message names.
+const listedInMessage = 5
+
+// unapplied reports a synced group with unresolved members as not Ready:
+// the rest converged, but the spec is not fully applied.
+func (r *groupRemote) unapplied() (string, string, bool) {
+	if r.resolved == nil || len(r.resolved.unresolved) == 0 {
+		return "", "", false
+	}
+	reason := v1.ReasonMembersUnresolved
+	if len(r.resolved.cycles) > 0 {
+		reason = v1.ReasonMembershipCycle
+	}
+	unresolved := r.resolved.unresolved
+	var parts []string
+	for _, u := range unresolved[:min(len(unresolved), listedInMessage)] {
+		parts = append(parts, u.Member+" ("+u.Reason+")")
+	}
+	if more := len(unresolved) - listedInMessage; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more (see status.unresolvedMembers)", more))
+	}
+	return reason, fmt.Sprintf("%d of %d members unresolved; the rest are applied: %s", len(unresolved), len(r.g.Spec.Members), strings.Join(parts, "; ")), true
+}

@@ -1,0 +1,295 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/naturalkey"
+)
+
+// validateKeys refuses natural keys that admission would refuse today
+// (objects stored before the rule existed keep their old values) and the
+// built-in groups in any spelling that shares their key. Ends with
+// InvalidSpec (Stalled).
+func (e *engine[R]) validateKeys(_ context.Context, s *identityState[R]) outcome {
+	for i, k := range e.kind.keys(s.obj) {
+		if err := naturalkey.Validate(k); err != nil {
+			return stalled(v1.ReasonInvalidSpec, fmt.Sprintf("natural key %d of the spec is not allowed: %s", i+1, err.Error()))
+		}
+	}
+	if g, ok := s.obj.(*v1.Group); ok && v1.IsReservedGroupName(g.Spec.DisplayName) {
+		return stalled(v1.ReasonInvalidSpec, "displayName names a built-in group (account users, users, admins), which the operator never manages")
+	}
+	return next()
+}
+
+// resolveAccount finds the identity's DatabricksAccount and checks that it
+// admits the namespace and is Ready; it binds the remote to the account.
+func (e *engine[R]) resolveAccount(ctx context.Context, s *identityState[R]) outcome {
+	name := s.obj.GetAccountName()
+	var acct v1.DatabricksAccount
+	if err := e.Get(ctx, types.NamespacedName{Name: name}, &acct); err != nil {
+		if client.IgnoreNotFound(err) != nil {
+			return retry(v1.ReasonUnreachable, err.Error(), err)
+		}
+		return wait(v1.ReasonAccountNotFound, fmt.Sprintf("DatabricksAccount %q not found", name), accountWait)
+	}
+	allowed, err := e.namespaceMatches(ctx, acct.Spec.NamespaceSelector, true, s.obj.GetNamespace())
+	if err != nil {
+		return retry(v1.ReasonUnreachable, err.Error(), err)
+	}
+	if !allowed {
+		return blocked(v1.ReasonNamespaceNotAllowed, fmt.Sprintf("DatabricksAccount %q does not admit namespace %q (namespaceSelector)", name, s.obj.GetNamespace()), blockedWait)
+	}
+	if !accountUsable(&acct) {
+		msg := fmt.Sprintf("DatabricksAccount %q is not Ready", name)
+		if c := meta.FindStatusCondition(acct.Status.Conditions, v1.ConditionReady); c != nil {
+			msg += ": " + c.Message
+		}
+		return wait(v1.ReasonAccountNotReady, msg, accountWait)
+	}
+	acc, err := e.Accounts.For(&acct)
+	if err != nil {
+		return failed("use DatabricksAccount "+name, err)
+	}
+	s.acct, s.acc, s.rm = &acct, acc, e.newRemote(s.obj, acc)
+	return next()
+}
+
+// resolveAccountForDeletion is resolveAccount for an object being deleted:
+// with no account, or no authority over it any more, nothing may be written,
+// so the object is released without touching Databricks.
+func (e *engine[R]) resolveAccountForDeletion(ctx context.Context, s *identityState[R]) outcome {
+	o := e.resolveAccount(ctx, s)
+	if o.reason != v1.ReasonAccountNotFound && o.reason != v1.ReasonNamespaceNotAllowed {
+		return o
+	}
+	ctrl.LoggerFrom(ctx).Info("Releasing the resource without touching Databricks", "reason", o.reason)
+	return e.releaseFinalizer(ctx, s)
+}
+
+// accountUsable: Ready, or being deleted while identities remain (InUse),
+// which must not stop those identities from running their deletion policies.
+func accountUsable(acct *v1.DatabricksAccount) bool {
+	c := meta.FindStatusCondition(acct.Status.Conditions, v1.ConditionReady)
+	return c != nil && (c.Status == metav1.ConditionTrue || c.Reason == v1.ReasonInUse)
+}
+
+// namespaceMatches applies a namespace selector; a nil selector matches
+// every namespace when nilMatches, none otherwise.
+func (e *engine[R]) namespaceMatches(ctx context.Context, selector *metav1.LabelSelector, nilMatches bool, namespace string) (bool, error) {
+	if selector == nil {
+		return nilMatches, nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(selector)
+	if err != nil {
+		return false, fmt.Errorf("invalid namespace selector: %w", err)
+	}
+	var ns corev1.Namespace
+	if err := e.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil {
+		return false, fmt.Errorf("failed to read namespace %q: %w", namespace, err)
+	}
+	return sel.Matches(labels.Set(ns.Labels)), nil
+}
+
+// checkPermissions refuses, before any SCIM call, what the account does not
+// grant this namespace: the account_admin role and adoption. Ends with
+// NotPermitted (Stalled) when a permission is missing.
+func (e *engine[R]) checkPermissions(ctx context.Context, s *identityState[R]) outcome {
+	perms := s.acct.Spec.Permissions
+	if perms == nil {
+		perms = &v1.AccountPermissions{}
+	}
+	for _, need := range []struct {
+		wanted bool
+		grant  *v1.NamespacePermission
+		what   string
+		field  string
+	}{
+		{s.obj.WantsAccountAdmin(), perms.AccountAdmin, "set accountAdmin: true", "accountAdmin"},
+		{s.obj.GetAdoptionPolicy() == v1.AdoptionIfExists, perms.Adoption, "adopt existing principals (adoptionPolicy: IfExists)", "adoption"},
+	} {
+		if !need.wanted {
+			continue
+		}
+		var selector *metav1.LabelSelector
+		if need.grant != nil {
+			selector = need.grant.NamespaceSelector
+		}
+		ok, err := e.namespaceMatches(ctx, selector, false, s.obj.GetNamespace())
+		if err != nil {
+			return retry(v1.ReasonUnreachable, err.Error(), err)
+		}
+		if !ok {
+			return blocked(v1.ReasonNotPermitted, fmt.Sprintf("namespace %q may not %s: DatabricksAccount %q grants it through spec.permissions.%s.namespaceSelector",
+				s.obj.GetNamespace(), need.what, s.acct.Name, need.field), blockedWait)
+		}
+	}
+	return next()
+}
+
+// checkConflict lets the oldest resource of any namespace own a remote
+// object; every other one targeting the same natural key in the same
+// Databricks account ends with Conflict (Stalled) and never writes.
+func (e *engine[R]) checkConflict(ctx context.Context, s *identityState[R]) outcome {
+	key := e.kind.naturalKey(s.obj)
+	if key == "" {
+		return next()
+	}
+	holders, err := e.sameAccountResources(ctx, s.acct, indexNaturalKey, key)
+	if err != nil {
+		return failed("check for conflicts", err)
+	}
+	if own := oldest(holders); own != nil && own.GetUID() != s.obj.GetUID() {
+		return blocked(v1.ReasonConflict, fmt.Sprintf("%s/%s (older) already manages this remote object; this resource will not write to it", own.GetNamespace(), own.GetName()), blockedWait)
+	}
+	return next()
+}
+
+// claimID makes sure no other resource of the same Databricks account holds
+// the SCIM id about to be written (a service principal keyed by
+// applicationId in one place and by displayName in another). The id is not
+// recorded when another resource holds it.
+func (e *engine[R]) claimID(ctx context.Context, s *identityState[R]) outcome {
+	if s.cur == nil {
+		return next()
+	}
+	o := e.claim(ctx, s, s.rm.id(s.cur))
+	if o.reason == v1.ReasonConflict {
+		st := s.obj.GetIdentityStatus()
+		st.ID, st.Adopted = "", false
+	}
+	return o
+}
+
+// claim reports Conflict when another resource holds id: one that already
+// recorded it, unless this resource recorded it too and is older.
+func (e *engine[R]) claim(ctx context.Context, s *identityState[R], id string) outcome {
+	var holders []client.Object
+	for _, k := range identityKinds {
+		objs, err := e.sameAccountResourcesOf(ctx, k, s.acct, indexSCIMID, id)
+		if err != nil {
+			return failed("check who holds SCIM id "+id, err)
+		}
+		holders = append(holders, objs...)
+	}
+	var others []client.Object
+	for _, h := range holders {
+		if h.GetUID() != s.obj.GetUID() {
+			others = append(others, h)
+		}
+	}
+	if len(others) == 0 {
+		return next()
+	}
+	if s.before.GetIdentityStatus().ID == id && oldest(append(others, s.obj)).GetUID() == s.obj.GetUID() {
+		return next()
+	}
+	h := oldest(others)
+	return blocked(v1.ReasonConflict, fmt.Sprintf("%s %s/%s already holds SCIM id %s; this resource will not write to it",
+		h.GetObjectKind().GroupVersionKind().Kind, h.GetNamespace(), h.GetName(), id), blockedWait)
+}
+
+// sameAccountResources lists the resources of this kind, bound to any
+// DatabricksAccount of the same Databricks account, whose index field has value.
+func (e *engine[R]) sameAccountResources(ctx context.Context, acct *v1.DatabricksAccount, field, value string) ([]client.Object, error) {
+	return e.sameAccountResourcesOf(ctx, e.kind, acct, field, value)
+}
+
+func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1.DatabricksAccount, field, value string) ([]client.Object, error) {
+	var accts v1.DatabricksAccountList
+	if err := e.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(acct)}); err != nil {
+		return nil, fmt.Errorf("failed to list the DatabricksAccounts of this account: %w", err)
+	}
+	var out []client.Object
+	for _, a := range accts.Items {
+		list := k.newList()
+		if err := e.List(ctx, list, client.MatchingFields{field: a.Name + "/" + value}); err != nil {
+			return nil, fmt.Errorf("failed to list resources by %s: %w", field, err)
+		}
+		if err := forEachItem(list, func(o client.Object) {
+			if o.GetObjectKind().GroupVersionKind().Kind == "" {
+				o.GetObjectKind().SetGroupVersionKind(v1.GroupVersion.WithKind(kindName(o)))
+			}
+			out = append(out, o)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func kindName(o client.Object) string {
+	switch o.(type) {
+	case *v1.ServicePrincipal:
+		return "ServicePrincipal"
+	case *v1.Group:
+		return "Group"
+	default:
+		return "User"
+	}
+}
+
+// oldest returns the owner among objs: the oldest; creationTimestamp has
+// one-second resolution, so on a tie the one already holding a SCIM id, then
+// namespace/name decides.
+func oldest(objs []client.Object) client.Object {
+	if len(objs) == 0 {
+		return nil
+	}
+	sorted := append([]client.Object(nil), objs...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		ta, tb := a.GetCreationTimestamp().Time, b.GetCreationTimestamp().Time
+		if !ta.Equal(tb) {
+			return ta.Before(tb)
+		}
+		if ha, hb := holdsID(a), holdsID(b); ha != hb {
+			return ha
+		}
+		return a.GetNamespace()+"/"+a.GetName() < b.GetNamespace()+"/"+b.GetName()
+	})
+	return sorted[0]
+}
+
+func holdsID(o client.Object) bool {
+	id, ok := o.(v1.Identity)
+	return ok && id.GetIdentityStatus().ID != ""
+}
+
+func forEachItem(list client.ObjectList, fn func(client.Object)) error {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		fn(it.(client.Object))
+	}
+	return nil
+}

@@ -1,0 +1,324 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	cevent "sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
+)
+
+// Field indexes on the manager's cache.
+const (
+	// indexNaturalKey: "<account>/<natural key>", to find resources that
+	// target the same remote object (conflicts).
+	indexNaturalKey = ".spec.naturalKey"
+	// indexSCIMID: "<account>/<status.id>", to find the resource holding a remote object.
+	indexSCIMID = ".status.id"
+	// indexAccount: spec.accountRef.name, to wake identities when their account changes.
+	indexAccount = ".spec.accountRef.name"
+	// indexMemberRef: "<kind>/<name>" of each Group member reference, to wake a
+	// group when a referenced resource changes.
+	indexMemberRef = ".spec.members.ref"
+	// indexEndpoint: the Databricks account (host and account id) a
+	// DatabricksAccount names, to find the objects sharing one account.
+	indexEndpoint = ".spec.endpoint"
+)
+
+// AnnotationReconcileRequestedAt asks for an immediate reconcile when its value changes
+// (as Flux's reconcile.fluxcd.io/requestedAt does).
+const AnnotationReconcileRequestedAt = "databricks.scimops.dev/reconcile-requested-at"
+
+const (
+	refUser  = "user/"
+	refSP    = "sp/"
+	refGroup = "group/"
+)
+
+// SetupIndexes registers the field indexes every controller relies on.
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	for _, k := range identityKinds {
+		if err := idx.IndexField(ctx, k.newObject(), indexNaturalKey, naturalKeyIndexValue); err != nil {
+			return err
+		}
+		if err := idx.IndexField(ctx, k.newObject(), indexSCIMID, scimIDIndexValue); err != nil {
+			return err
+		}
+		if err := idx.IndexField(ctx, k.newObject(), indexAccount, func(o client.Object) []string {
+			return []string{o.(v1.Identity).GetAccountName()}
+		}); err != nil {
+			return err
+		}
+	}
+	if err := idx.IndexField(ctx, &v1.DatabricksAccount{}, indexEndpoint, func(o client.Object) []string {
+		return []string{endpointOf(o.(*v1.DatabricksAccount))}
+	}); err != nil {
+		return err
+	}
+	return idx.IndexField(ctx, &v1.Group{}, indexMemberRef, func(o client.Object) []string {
+		return memberRefs(o.(*v1.Group))
+	})
+}
+
+func endpointOf(acct *v1.DatabricksAccount) string { return account.EndpointOf(acct.Spec) }
+
+func naturalKeyIndexValue(o client.Object) []string {
+	id := o.(identityObject)
+	if k := kindOf(o).naturalKey(id); k != "" {
+		return []string{id.GetAccountName() + "/" + k}
+	}
+	return nil
+}
+
+func scimIDIndexValue(o client.Object) []string {
+	id := o.(v1.Identity)
+	if id.GetIdentityStatus().ID == "" {
+		return nil
+	}
+	return []string{id.GetAccountName() + "/" + id.GetIdentityStatus().ID}
+}
+
+func memberRefs(g *v1.Group) []string {
+	var refs []string
+	for _, m := range g.Spec.Members {
+		switch {
+		case m.UserRef != nil:
+			refs = append(refs, refUser+m.UserRef.Name)
+		case m.ServicePrincipalRef != nil:
+			refs = append(refs, refSP+m.ServicePrincipalRef.Name)
+		case m.GroupRef != nil:
+			refs = append(refs, refGroup+m.GroupRef.Name)
+		}
+	}
+	return refs
+}
+
+// identityController builds the watches every identity kind shares: its own
+// spec changes, remote changes found by a re-list, its account's spec and
+// readiness, namespace labels, and deletion of a resource with the same
+// natural key (so a Conflict clears at once).
+func identityController(mgr ctrl.Manager, k kind, opts Options, remoteChanges <-chan cevent.GenericEvent) *builder.Builder {
+	c := mgr.GetClient()
+	return ctrl.NewControllerManagedBy(mgr).
+		WatchesRawSource(source.Channel(remoteChanges, &handler.EnqueueRequestForObject{})).
+		For(k.newObject(), builder.WithPredicates(specOrRequestChanged())).
+		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(c, k)), builder.WithPredicates(accountChanged())).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(identitiesInNamespace(c, k)), builder.WithPredicates(labelsChanged())).
+		Watches(k.newObject(), handler.EnqueueRequestsFromMapFunc(sameKeyResources(c, k)), builder.WithPredicates(deletedOnly())).
+		WithOptions(opts).
+		Named(k.name)
+}
+
+// requestsFor lists the objects matching an index value as reconcile requests.
+func requestsFor(ctx context.Context, c client.Client, list client.ObjectList, opts ...client.ListOption) []reconcile.Request {
+	if err := c.List(ctx, list, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list objects to enqueue")
+		return nil
+	}
+	var reqs []reconcile.Request
+	_ = forEachItem(list, func(o client.Object) {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
+	})
+	return reqs
+}
+
+// groupsReferencing wakes the groups in obj's namespace that name obj as a member.
+func groupsReferencing(c client.Client, prefix string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		return requestsFor(ctx, c, &v1.GroupList{}, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexMemberRef: prefix + obj.GetName()})
+	}
+}
+
+// sameKeyResources wakes every resource with the same natural key as obj in
+// any DatabricksAccount of the same Databricks account, so a conflict
+// resolves as soon as the owner goes away.
+func sameKeyResources(c client.Client, k kind) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		key := k.naturalKey(obj.(identityObject))
+		if key == "" {
+			return nil
+		}
+		var acct v1.DatabricksAccount
+		if err := c.Get(ctx, types.NamespacedName{Name: obj.(v1.Identity).GetAccountName()}, &acct); err != nil {
+			return nil
+		}
+		var accts v1.DatabricksAccountList
+		if err := c.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(&acct)}); err != nil {
+			return nil
+		}
+		var out []reconcile.Request
+		for _, a := range accts.Items {
+			for _, r := range requestsFor(ctx, c, k.newList(), client.MatchingFields{indexNaturalKey: a.Name + "/" + key}) {
+				if r.NamespacedName != client.ObjectKeyFromObject(obj) {
+					out = append(out, r)
+				}
+			}
+		}
+		return out
+	}
+}
+
+// identitiesOfAccount wakes every identity of a kind bound to the account that changed.
+func identitiesOfAccount(c client.Client, k kind) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		return requestsFor(ctx, c, k.newList(), client.MatchingFields{indexAccount: obj.GetName()})
+	}
+}
+
+// identitiesInNamespace wakes every identity of a kind in a namespace whose
+// labels changed (an account's selectors may now admit or refuse it).
+func identitiesInNamespace(c client.Client, k kind) handler.MapFunc {
+	return func(ctx context.Context, ns client.Object) []reconcile.Request {
+		return requestsFor(ctx, c, k.newList(), client.InNamespace(ns.GetName()))
+	}
+}
+
+// accountOf wakes the account an identity is bound to.
+func accountOf(_ context.Context, obj client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: obj.(v1.Identity).GetAccountName()}}}
+}
+
+// specOrRequestChanged passes spec changes, deletion, and explicit reconcile
+// requests, but not the operator's own status, finalizer and marker writes.
+func specOrRequestChanged() predicate.Predicate {
+	return predicate.Or(
+		predicate.GenerationChangedPredicate{},
+		predicate.Funcs{UpdateFunc: func(e cevent.UpdateEvent) bool {
+			return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero() ||
+				e.ObjectOld.GetAnnotations()[AnnotationReconcileRequestedAt] != e.ObjectNew.GetAnnotations()[AnnotationReconcileRequestedAt]
+		}},
+	)
+}
+
+// deletedOnly passes delete events only.
+func deletedOnly() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(cevent.CreateEvent) bool { return false },
+		UpdateFunc:  func(cevent.UpdateEvent) bool { return false },
+		GenericFunc: func(cevent.GenericEvent) bool { return false },
+		DeleteFunc:  func(cevent.DeleteEvent) bool { return true },
+	}
+}
+
+// createdOrDeleted passes creations, deletions and the start of a deletion.
+func createdOrDeleted() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e cevent.UpdateEvent) bool {
+			return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+		},
+	}
+}
+
+// scimIDChanged passes updates that change status.id, and creates and deletes:
+// what a group referencing the object needs to know.
+func scimIDChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e cevent.UpdateEvent) bool {
+		return scimIDOf(e.ObjectOld) != scimIDOf(e.ObjectNew)
+	}}
+}
+
+func scimIDOf(obj client.Object) string {
+	if id, ok := obj.(v1.Identity); ok {
+		return id.GetIdentityStatus().ID
+	}
+	return ""
+}
+
+// accountChanged passes account changes that matter to its identities: a
+// spec change (selectors, permissions) or a flip of Ready, not the counts.
+func accountChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e cevent.UpdateEvent) bool {
+		if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() {
+			return true
+		}
+		oldA, okOld := e.ObjectOld.(*v1.DatabricksAccount)
+		newA, okNew := e.ObjectNew.(*v1.DatabricksAccount)
+		if !okOld || !okNew {
+			return true
+		}
+		return meta.IsStatusConditionTrue(oldA.Status.Conditions, v1.ConditionReady) !=
+			meta.IsStatusConditionTrue(newA.Status.Conditions, v1.ConditionReady)
+	}}
+}
+
+// labelsChanged passes updates that change an object's labels.
+func labelsChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(cevent.CreateEvent) bool { return false },
+		DeleteFunc: func(cevent.DeleteEvent) bool { return false },
+		UpdateFunc: func(e cevent.UpdateEvent) bool {
+			return !equality.Semantic.DeepEqual(e.ObjectOld.GetLabels(), e.ObjectNew.GetLabels())
+		},
+	}
+}
+
+// changeRouter turns the SCIM ids a background re-list found changed into
+// reconcile requests for the resources that hold them.
+type changeRouter struct {
+	c      client.Reader
+	events map[string]chan cevent.GenericEvent // by kind name
+}
+
+// changeBuffer absorbs a burst of changes (a console bulk edit) without
+// blocking the re-list that found them.
+const changeBuffer = 1024
+
+func newChangeRouter(c client.Reader) *changeRouter {
+	r := &changeRouter{c: c, events: map[string]chan cevent.GenericEvent{}}
+	for _, k := range identityKinds {
+		r.events[k.name] = make(chan cevent.GenericEvent, changeBuffer)
+	}
+	return r
+}
+
+// source is the channel kind k's controller watches.
+func (r *changeRouter) source(k kind) <-chan cevent.GenericEvent { return r.events[k.name] }
+
+// notify enqueues, off the caller's goroutine, every resource of the
+// accounts holding one of the ids.
+func (r *changeRouter) notify(accounts []string, ids []string) {
+	go func() {
+		ctx := context.Background()
+		for _, name := range accounts {
+			for _, id := range ids {
+				for _, k := range identityKinds {
+					list := k.newList()
+					if err := r.c.List(ctx, list, client.MatchingFields{indexSCIMID: name + "/" + id}); err != nil {
+						ctrl.Log.Error(err, "Failed to find the resource for a remote change", "account", name, "scimID", id)
+						continue
+					}
+					_ = forEachItem(list, func(o client.Object) { r.events[k.name] <- cevent.GenericEvent{Object: o} })
+				}
+			}
+		}
+	}()
+}
