@@ -97,9 +97,9 @@ func parseFlags() (options, zap.Options) {
 	flag.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API server.")
 	flag.DurationVar(&o.retryBase, "retry-base-delay", time.Second, "First back-off after a transient failure.")
 	flag.DurationVar(&o.retryMax, "retry-max-delay", 10*time.Minute, "Longest back-off after repeated transient failures.")
-	flag.StringVar(&o.allowedHosts, scim.AllowedHostsFlag, strings.Join(scim.DefaultAllowedHosts, ","),
+	flag.StringVar(&o.allowedHosts, strings.TrimPrefix(scim.AllowedHostsFlag, "--"), strings.Join(scim.DefaultAllowedHosts, ","),
 		"Comma-separated account console hosts (host or host:port) that may receive a SCIM token; no request is sent anywhere else.")
-	flag.BoolVar(&o.allowLoopbackHosts, scim.AllowLoopbackHostsFlag, false,
+	flag.BoolVar(&o.allowLoopbackHosts, strings.TrimPrefix(scim.AllowLoopbackHostsFlag, "--"), false,
 		"Also allow loopback hosts (localhost, 127.0.0.0/8, ::1), over http or https: for local runs and tests only.")
 	zopts := zap.Options{}
 	zopts.BindFlags(flag.CommandLine)
