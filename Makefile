@@ -59,6 +59,10 @@ test: manifests generate vet ## Run every test: unit, envtest controllers and th
 	@assets=$$(hack/controlplane/build.sh) && \
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
+.PHONY: vulncheck
+vulncheck: ## Offline govulncheck of ./... against the pinned golang.org/x/vulndb module; fails on called vulnerabilities in go.mod's modules.
+	@hack/vulncheck.sh
+
 .PHONY: bench
 bench: build ## Run the scale benchmark (BENCH_SCALE=small for a 3-minute run).
 	@assets=$$(hack/controlplane/build.sh) && \
