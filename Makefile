@@ -54,10 +54,15 @@ verify: manifests generate fmt ## Regenerate everything and fail if the tree cha
 envtest: ## Build (once) the local kube-apiserver and etcd from Go modules; print the KUBEBUILDER_ASSETS path.
 	@hack/controlplane/build.sh
 
+# Packages with concurrency (the controllers, the inventory, the account
+# registry, the SCIM client and its limiters) run under the race detector.
+RACE_PKGS = ./internal/controller/... ./internal/inventory/... ./internal/account/... ./internal/scim/...
+
 .PHONY: test
-test: manifests generate vet ## Run every test: unit, envtest controllers and the end-to-end test (builds the control plane on first run).
+test: manifests generate vet ## Run every test: unit, envtest controllers (under -race) and the end-to-end test (builds the control plane on first run).
 	@assets=$$(hack/controlplane/build.sh) && \
-	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) -race $(RACE_PKGS) -coverprofile cover-race.out && \
+	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim) -coverprofile cover.out
 
 .PHONY: vulncheck
 vulncheck: ## Offline govulncheck of ./... against the pinned golang.org/x/vulndb module; fails on called vulnerabilities in go.mod's modules.

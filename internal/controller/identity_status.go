@@ -236,7 +236,7 @@ func truncate(s string, limit int) string {
 const corev1EventNormal = corev1.EventTypeNormal
 
 // finish records the outcome in status, in one patch skipped when nothing
-// changed, and emits events for actions and for Ready transitions.
+// changed, and emits events for actions and for transitions into a failure.
 func (e *engine[R]) finish(ctx context.Context, s *identityState[R], o outcome) error {
 	obj := s.obj
 	st := obj.GetIdentityStatus()
