@@ -39,6 +39,7 @@ import (
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/account"
 	"github.com/scimops/databricks-scim-operator/internal/metrics"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
 // inUseWait is how often a deleted account re-checks for remaining identities.
@@ -186,7 +187,8 @@ func (r *DatabricksAccountReconciler) verify(ctx context.Context, s *accountStat
 // token (the Secret watch wakes it) rather than hammering the endpoint.
 func pingFailed(err error) outcome {
 	o := failed("verify the SCIM token", err)
-	if o.reason == v1.ReasonInvalidSpec || o.reason == v1.ReasonTokenInvalid {
+	// A 404 here is no object gone missing: the account id or API path is wrong.
+	if o.reason == v1.ReasonInvalidSpec || o.reason == v1.ReasonTokenInvalid || scim.IsNotFound(err) {
 		return wait(v1.ReasonTokenInvalid, o.message, accountWait)
 	}
 	return o

@@ -911,6 +911,7 @@ func TestStepPingFailed(t *testing.T) {
 		{401, waiting, v1.ReasonTokenInvalid, accountWait},
 		{403, waiting, v1.ReasonTokenInvalid, accountWait},
 		{400, waiting, v1.ReasonTokenInvalid, accountWait},
+		{404, waiting, v1.ReasonTokenInvalid, accountWait}, // a wrong account id or API path
 		{429, waiting, v1.ReasonThrottled, time.Second},
 		{502, retrying, v1.ReasonUnreachable, 0},
 	}
