@@ -70,8 +70,12 @@ var _ = Describe("User", func() {
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
 		expectCurrent(u)
 		Expect(controllerutil.ContainsFinalizer(u, v1.Finalizer)).To(BeTrue())
-		Expect(u.Annotations).NotTo(HaveKey(v1.AnnotationCreatePending))
 		Expect(u.Status.Active).To(Equal(ptr.To(true)))
+		// The marker goes only after the status holding the SCIM id is written.
+		Eventually(func(g Gomega) map[string]string {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
+			return u.Annotations
+		}).ShouldNot(HaveKey(v1.AnnotationCreatePending))
 
 		remote, ok := s.fake.UserByName("alice@example.com")
 		Expect(ok).To(BeTrue())
@@ -79,6 +83,7 @@ var _ = Describe("User", func() {
 		Expect(remote.DisplayName).To(Equal("Alice"))
 		Expect(remote.Name).To(Equal(&scim.Name{GivenName: "Alice", FamilyName: "Liddell"}))
 		Expect(remote.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
+		expectQuiet(s.fake)
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
 		Eventually(func() []string { return eventsFor(u) }).Should(ContainElement(v1.EventCreated))
 		Expect(testutil.ToFloat64(scimRequests.WithLabelValues(s.account, "Users", "write", "201"))).To(Equal(1.0), "the create is counted under the account's name")
@@ -86,11 +91,10 @@ var _ = Describe("User", func() {
 
 		By("patching only the attribute that changed")
 		s.fake.ResetRequests()
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
-		u.Spec.DisplayName = "Alice L."
-		Expect(k8sClient.Update(ctx, u)).To(Succeed())
+		patchObject(u, func(u *v1.User) { u.Spec.DisplayName = "Alice L." })
 		Eventually(func() string { r, _ := s.fake.User(remote.ID); return r.DisplayName }).Should(Equal("Alice L."))
 		expectCurrent(u)
+		expectQuiet(s.fake)
 		Expect(requestsTo(s.fake, http.MethodPatch, "/Users/"+remote.ID)).To(Equal(1))
 		Expect(s.fake.Writes()).To(Equal(1))
 
@@ -129,6 +133,7 @@ var _ = Describe("User", func() {
 		expectReason(u, metav1.ConditionFalse, v1.ReasonAccountNotFound)
 		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
 		Eventually(func() bool { return apierrorsIsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{})) }).Should(BeTrue())
+		expectQuiet(s.fake)
 		Expect(s.fake.Writes()).To(BeZero())
 	})
 })
