@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
+	"github.com/scimops/databricks-scim-operator/internal/scim/scimfake"
 )
 
 const driftInterval = 2 * time.Second
@@ -48,7 +50,9 @@ var _ = Describe("Drift", func() {
 		team := s.group("team", "team", []v1.GroupMember{userRef("alice"), userRef("bob")})
 		Expect(k8sClient.Create(ctx, team)).To(Succeed())
 		expectCurrent(team)
-		time.Sleep(testWriteShield) // let our own writes age out of the shield, as in production after 90 s
+		// Let our own writes age out of the shield, as in production after 90 s:
+		// every object is Current, so each write was recorded before this wait.
+		expectNoWritesFor(s.fake, testWriteShield)
 
 		By("editing, deactivating, removing a member and deleting objects in the console")
 		Expect(s.fake.UpdateUser(alice.Status.ID, func(u *scim.User) { u.DisplayName = "Mallory" })).To(Succeed())
@@ -95,30 +99,99 @@ var _ = Describe("Drift", func() {
 		expectCurrent(g1)
 		Eventually(func(g Gomega) []string { return remoteMembers(g, s, "g2") }).Should(HaveLen(3))
 		expectCurrent(g2)
-		time.Sleep(testWriteShield + driftInterval)
+		// Past every write shield: group reads follow the steady-state rhythm.
+		expectNoWritesFor(s.fake, testWriteShield)
 
 		s.fake.ResetRequests()
 		const intervals = 3
-		time.Sleep(intervals * driftInterval)
-		var lists, groupGets, other int
-		for _, r := range s.fake.Requests() {
-			switch {
-			case r.Method != http.MethodGet:
-				other++
-			case strings.HasSuffix(r.Path, "/Users") || strings.HasSuffix(r.Path, "/Groups") || strings.HasSuffix(r.Path, "/ServicePrincipals"):
-				lists++
-			case strings.Contains(r.Path, "/Groups/"):
-				groupGets++
-			default:
-				other++
+		var got steadyRequests
+		// Drift is still being looked for: refreshes and reads of each managed
+		// group keep coming, at least one per 1.5 intervals.
+		Eventually(func(g Gomega) {
+			got = classifySteady(s.fake.Requests())
+			g.Expect(len(got.lists[scim.ResourceUsers])).To(BeNumerically(">=", intervals+1), "refreshes")
+			g.Expect(got.groupGets).To(HaveLen(2), "both managed groups read")
+			for id, gets := range got.groupGets {
+				g.Expect(len(gets)).To(BeNumerically(">=", intervals+1), "GETs of group %s", id)
 			}
+		}, (intervals+1)*driftInterval*3/2).Should(Succeed())
+
+		Expect(got.other).To(BeEmpty(), "no writes and no per-object GETs of users or service principals")
+		Expect(s.fake.Writes()).To(BeZero())
+		// One page each of users, service principals and groups per refresh
+		// (the window may cut one refresh at either end).
+		users := len(got.lists[scim.ResourceUsers])
+		Expect(len(got.lists[scim.ResourceServicePrincipals])).To(BeNumerically("~", users, 1))
+		Expect(len(got.lists[scim.ResourceGroups])).To(BeNumerically("~", users, 1))
+		// At most one refresh per interval: refreshes start at least an interval
+		// apart, and a refresh's first page can reach the fake up to one list
+		// rate-limiter slot (250 ms) after it starts.
+		expectSpacing(got.lists[scim.ResourceUsers], driftInterval, driftInterval/4, "refreshes")
+		// At most one GET per group per interval: the next one is due an interval
+		// after the last answer was received, so no slack is needed.
+		for id, gets := range got.groupGets {
+			expectGaps(gets, driftInterval, "GETs of group "+id)
 		}
-		Expect(other).To(BeZero(), "no writes and no per-object GETs of users or service principals")
-		// One refresh = one page each of users, service principals and groups;
-		// +1 interval of slack for the jittered timers straddling the window.
-		Expect(lists).To(BeNumerically("<=", 3*(intervals+1)))
-		Expect(lists).To(BeNumerically(">=", 3*(intervals-1)), "drift is still being looked for")
-		Expect(groupGets).To(BeNumerically("<=", 2*(intervals+1)))
-		Expect(groupGets).To(BeNumerically(">=", 2*(intervals-1)))
+		// The token check: once per interval, also an interval after the last answer.
+		expectGaps(got.pings, driftInterval, "token checks")
 	})
 })
+
+// steadyRequests sorts the fake's requests of a steady-state window: the
+// pages of the inventory's refreshes, the GETs of managed groups, the
+// account's token checks, and anything else.
+type steadyRequests struct {
+	lists     map[scim.Resource][]scimfake.RequestRecord
+	groupGets map[string][]scimfake.RequestRecord // by group id
+	pings     []scimfake.RequestRecord
+	other     []string
+}
+
+func classifySteady(reqs []scimfake.RequestRecord) steadyRequests {
+	c := steadyRequests{lists: map[scim.Resource][]scimfake.RequestRecord{}, groupGets: map[string][]scimfake.RequestRecord{}}
+	for _, r := range reqs {
+		switch {
+		case r.Method != http.MethodGet:
+			c.other = append(c.other, r.Method+" "+r.Path)
+		case isTokenCheck(r):
+			c.pings = append(c.pings, r)
+		case strings.HasSuffix(r.Path, "/Users"), strings.HasSuffix(r.Path, "/Groups"), strings.HasSuffix(r.Path, "/ServicePrincipals"):
+			c.lists[r.Resource] = append(c.lists[r.Resource], r)
+		case strings.Contains(r.Path, "/Groups/"):
+			id := r.Path[strings.LastIndex(r.Path, "/")+1:]
+			c.groupGets[id] = append(c.groupGets[id], r)
+		default:
+			c.other = append(c.other, r.Method+" "+r.Path)
+		}
+	}
+	return c
+}
+
+// byArrival sorts requests by arrival (the log is in completion order).
+func byArrival(reqs []scimfake.RequestRecord) []scimfake.RequestRecord {
+	out := slices.Clone(reqs)
+	slices.SortFunc(out, func(a, b scimfake.RequestRecord) int { return a.Time.Compare(b.Time) })
+	return out
+}
+
+// expectGaps checks that each request arrived at least interval after the
+// previous one was answered.
+func expectGaps(reqs []scimfake.RequestRecord, interval time.Duration, what string) {
+	GinkgoHelper()
+	reqs = byArrival(reqs)
+	for i := 1; i < len(reqs); i++ {
+		prevDone := reqs[i-1].Time.Add(reqs[i-1].Duration)
+		Expect(reqs[i].Time.Sub(prevDone)).To(BeNumerically(">=", interval), "%s %d and %d", what, i-1, i)
+	}
+}
+
+// expectSpacing checks that n requests span at least n-1 intervals, less slack.
+func expectSpacing(reqs []scimfake.RequestRecord, interval, slack time.Duration, what string) {
+	GinkgoHelper()
+	if len(reqs) < 2 {
+		return
+	}
+	reqs = byArrival(reqs)
+	span := reqs[len(reqs)-1].Time.Sub(reqs[0].Time)
+	Expect(span).To(BeNumerically(">=", time.Duration(len(reqs)-1)*interval-slack), "%d %s", len(reqs), what)
+}

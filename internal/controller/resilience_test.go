@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -72,13 +73,11 @@ var _ = Describe("DatabricksAccount", func() {
 		Expect(requestsWithToken(f, "wrong-token")).To(BeZero(), "an unlabelled Secret's value is never sent")
 
 		By("labelling it as a token")
-		secret.Labels = map[string]string{v1.LabelToken: "true"}
-		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		patchObject(secret, func(s *corev1.Secret) { s.Labels = map[string]string{v1.LabelToken: "true"} })
 		Eventually(func(g Gomega) string { return accountReady(g, name).Reason }).Should(Equal(v1.ReasonTokenInvalid))
 		Eventually(func(g Gomega) string { return accountReady(g, name).Message }).ShouldNot(ContainSubstring("wrong-token"), "a token never reaches a condition")
 
-		secret.Data["token"] = []byte("good")
-		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		patchObject(secret, func(s *corev1.Secret) { s.Data["token"] = []byte("good") })
 		Eventually(func(g Gomega) string { return accountReady(g, name).Reason }).Should(Equal(v1.ReasonConnected))
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(acct), acct)).To(Succeed())
 		Expect(acct.Status.LastVerifiedTime).NotTo(BeNil())
@@ -92,9 +91,16 @@ var _ = Describe("DatabricksAccount", func() {
 		expectCurrent(u)
 		acct := &v1.DatabricksAccount{ObjectMeta: metav1.ObjectMeta{Name: s.account}}
 		Expect(k8sClient.Delete(ctx, acct)).To(Succeed())
-		Eventually(func(g Gomega) string { return accountReady(g, s.account).Reason }).Should(Equal(v1.ReasonInUse))
-		Consistently(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(acct), acct) }, "1s").Should(Succeed())
-		Expect(acct.Status.Identities.Users).To(Equal(int32(1)))
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(acct), acct)).To(Succeed())
+			c := meta.FindStatusCondition(acct.Status.Conditions, v1.ConditionReady)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(v1.ReasonInUse))
+			g.Expect(acct.Status.Identities.Users).To(Equal(int32(1)))
+		}).Should(Succeed())
+		Consistently(func(g Gomega) string {
+			return accountReady(g, s.account).Reason
+		}, "1s").Should(Equal(v1.ReasonInUse), "kept while the user references it")
 		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
 		Eventually(func() bool { return apierrorsIsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(acct), acct)) }).Should(BeTrue())
 		r, _ := s.fake.UserByName("keeper@example.com")
@@ -113,10 +119,8 @@ var _ = Describe("Resilience", func() {
 
 		By("regenerating: both tokens valid for the overlap window, the Secret updated")
 		s.fake.SetTokens("token-a", "token-b")
-		secret := &corev1.Secret{}
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: secretNamespace, Name: s.secret}, secret)).To(Succeed())
-		secret.Data["token"] = []byte("token-b")
-		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: secretNamespace, Name: s.secret}}
+		patchObject(secret, func(s *corev1.Secret) { s.Data["token"] = []byte("token-b") })
 		Eventually(func(g Gomega) {
 			var acct v1.DatabricksAccount
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Name: s.account}, &acct)).To(Succeed())
@@ -134,9 +138,7 @@ var _ = Describe("Resilience", func() {
 
 		By("the old token expiring: the next change still goes through")
 		s.fake.SetTokens("token-b")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
-		u.Spec.DisplayName = "After"
-		Expect(k8sClient.Update(ctx, u)).To(Succeed())
+		patchObject(u, func(u *v1.User) { u.Spec.DisplayName = "After" })
 		Eventually(func() string { r, _ := s.fake.User(u.Status.ID); return r.DisplayName }).Should(Equal("After"))
 		expectCurrent(u)
 		Expect(statusCount(s.fake, http.StatusUnauthorized)).To(BeZero())
@@ -145,16 +147,17 @@ var _ = Describe("Resilience", func() {
 	It("converges through a 429 storm without hot loops", func() {
 		s := newScenario(withFakeOptions(func(o *scimfake.Options) { o.RateLimits = scim.Limits{Get: 2, List: 2, Patch: 2, Write: 2} }))
 		// The client is allowed well above the fake's limits, so the fake answers 429s.
-		acct := &v1.DatabricksAccount{}
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: s.account}, acct)).To(Succeed())
-		acct.Spec.RateLimits = &v1.RateLimits{Get: "50", List: "50", Patch: "50", Write: "50"}
-		Expect(k8sClient.Update(ctx, acct)).To(Succeed())
+		patchObject(&v1.DatabricksAccount{ObjectMeta: metav1.ObjectMeta{Name: s.account}}, func(a *v1.DatabricksAccount) {
+			a.Spec.RateLimits = &v1.RateLimits{Get: "50", List: "50", Patch: "50", Write: "50"}
+		})
+		expectAccountObserved(s.account) // the new rate limits are in use
 
 		const n = 12
 		for i := 0; i < n; i++ {
 			Expect(k8sClient.Create(ctx, s.user(fmt.Sprintf("storm-%d", i), fmt.Sprintf("storm-%d@example.com", i)))).To(Succeed())
 		}
-		Expect(k8sClient.Create(ctx, s.group("storm", "storm", []v1.GroupMember{userRef("storm-0"), userRef("storm-1")}))).To(Succeed())
+		storm := s.group("storm", "storm", []v1.GroupMember{userRef("storm-0"), userRef("storm-1")})
+		Expect(k8sClient.Create(ctx, storm)).To(Succeed())
 		Eventually(func(g Gomega) {
 			var users v1.UserList
 			g.Expect(k8sClient.List(ctx, &users, client.InNamespace(s.namespace))).To(Succeed())
@@ -163,6 +166,8 @@ var _ = Describe("Resilience", func() {
 			}
 			g.Expect(remoteMembers(g, s, "storm")).To(HaveLen(2))
 		}, 60*time.Second).Should(Succeed())
+		expectCurrent(storm)
+		expectQuiet(s.fake) // throttled calls wait out their Retry-After: let them finish
 
 		total := len(s.fake.Requests())
 		throttled := statusCount(s.fake, http.StatusTooManyRequests)
@@ -176,9 +181,10 @@ var _ = Describe("Resilience", func() {
 	})
 
 	It("creates no duplicates when Databricks' reads lag its writes", func() {
+		const staleReads = 2 * time.Second
 		s := newScenario(withSyncInterval(time.Second), withFakeOptions(func(o *scimfake.Options) {
 			o.VisibilityDelay = 2 * time.Second
-			o.StaleReads = 2 * time.Second
+			o.StaleReads = staleReads
 		}))
 		for i := 0; i < 5; i++ {
 			Expect(k8sClient.Create(ctx, s.user(fmt.Sprintf("ec-%d", i), fmt.Sprintf("ec-%d@example.com", i), func(u *v1.User) { u.Spec.DisplayName = "First" }))).To(Succeed())
@@ -189,12 +195,42 @@ var _ = Describe("Resilience", func() {
 		expectCurrent(g)
 		Eventually(func(gm Gomega) []string { return remoteMembers(gm, s, "ec") }).Should(HaveLen(2))
 
-		u := &v1.User{}
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: s.namespace, Name: "ec-0"}, u)).To(Succeed())
-		u.Spec.DisplayName = "Second"
-		Expect(k8sClient.Update(ctx, u)).To(Succeed())
-		// Several sync intervals inside the stale window: no flapping, no duplicates.
-		time.Sleep(4 * time.Second)
+		u := &v1.User{ObjectMeta: metav1.ObjectMeta{Namespace: s.namespace, Name: "ec-0"}}
+		patchObject(u, func(u *v1.User) { u.Spec.DisplayName = "Second" })
+		expectCurrent(u)
+		var patch scimfake.RequestRecord
+		Eventually(func() bool {
+			for _, r := range s.fake.Requests() {
+				if r.Method == http.MethodPatch && strings.HasSuffix(r.Path, "/Users/"+u.Status.ID) && r.Status < 300 {
+					patch = r
+					return true
+				}
+			}
+			return false
+		}).Should(BeTrue(), "the displayName change is PATCHed")
+
+		// Several sync intervals inside the stale window, and refreshes past both
+		// it and the write shield: no flapping, no duplicates.
+		patchDone := patch.Time.Add(patch.Duration)
+		staleUntil := patch.Time.Add(staleReads) // reads answered before this saw "First"
+		settled := patchDone.Add(max(staleReads, testWriteShield))
+		var staleLists int
+		Eventually(func(g Gomega) {
+			staleLists = 0
+			var after bool
+			for _, r := range s.fake.Requests() {
+				if r.Method != http.MethodGet || !strings.HasSuffix(r.Path, "/Users") || isTokenCheck(r) {
+					continue // only the refreshes' pages of users
+				}
+				if r.Time.After(patchDone) && r.Time.Add(r.Duration).Before(staleUntil) {
+					staleLists++
+				}
+				after = after || r.Time.After(settled)
+			}
+			g.Expect(after).To(BeTrue(), "a refresh after the stale window and the write shield")
+		}, 30*time.Second).Should(Succeed())
+		Expect(staleLists).To(BeNumerically(">=", 1), "a refresh read the stale state")
+		expectNoWritesFor(s.fake, quietPeriod)
 		users, groups, sps := s.fake.ObjectCounts()
 		Expect([]int{users, groups, sps}).To(Equal([]int{5, 1, 1}))
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(5))

@@ -81,7 +81,7 @@ var _ = Describe("Tenant isolation", func() {
 		base := u.DeepCopy()
 		u.Status.CreatePending = &v1.CreatePending{UID: "00000000-uid-of-another-object", NaturalKey: "userName=someone@corp.com", Since: metav1.Now()}
 		Expect(k8sClient.Status().Patch(ctx, u, client.MergeFrom(base))).To(Succeed())
-		patchUser(u, func(u *v1.User) { u.Spec.Suspend = false })
+		patchObject(u, func(u *v1.User) { u.Spec.Suspend = false })
 		expectReason(u, metav1.ConditionFalse, v1.ReasonAlreadyExists)
 		Expect(u.Status.ID).To(BeEmpty())
 		Expect(s.fake.Writes()).To(BeZero())
@@ -123,7 +123,7 @@ var _ = Describe("Tenant isolation", func() {
 		Expect(s.fake.Writes()).To(BeZero())
 
 		By("granting it to namespaces with a label, then labelling this one")
-		patchAccount(s.account, func(a *v1.DatabricksAccount) {
+		patchObject(getAccount(s.account), func(a *v1.DatabricksAccount) {
 			a.Spec.Permissions = &v1.AccountPermissions{AccountAdmin: &v1.NamespacePermission{
 				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"dbx.scimops.dev/admin": "true"}}}}
 		})
@@ -302,7 +302,7 @@ var _ = Describe("Tenant isolation", func() {
 
 		By("deleting m2 in Databricks behind the operator's back, then adding it to the group")
 		Expect(s.fake.Delete(scim.ResourceUsers, u2.Status.ID)).To(Succeed())
-		patchGroup(g, func(g *v1.Group) {
+		patchObject(g, func(g *v1.Group) {
 			g.Spec.Members = append(g.Spec.Members, v1.GroupMember{UserRef: &v1.LocalObjectReference{Name: "m2"}})
 		})
 		var times []time.Time
@@ -358,35 +358,14 @@ func tokenSecret(name, token string) *corev1.Secret {
 	}
 }
 
-// patchAccount applies mutate to the account through a merge patch, which
-// cannot conflict with the controller's status writes.
-func patchAccount(name string, mutate func(*v1.DatabricksAccount)) {
-	GinkgoHelper()
-	a := getAccount(name)
-	base := a.DeepCopy()
-	mutate(a)
-	Expect(k8sClient.Patch(context.Background(), a, client.MergeFrom(base))).To(Succeed())
-}
-
-// patchGroup applies mutate to g's spec through a merge patch.
-func patchGroup(g *v1.Group, mutate func(*v1.Group)) {
-	GinkgoHelper()
-	Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(g), g)).To(Succeed())
-	base := g.DeepCopy()
-	mutate(g)
-	Expect(k8sClient.Patch(context.Background(), g, client.MergeFrom(base))).To(Succeed())
-}
-
 func labelNamespace(name, key, value string) {
 	GinkgoHelper()
-	ns := &corev1.Namespace{}
-	Expect(k8sClient.Get(context.Background(), client.ObjectKey{Name: name}, ns)).To(Succeed())
-	base := ns.DeepCopy()
-	if ns.Labels == nil {
-		ns.Labels = map[string]string{}
-	}
-	ns.Labels[key] = value
-	Expect(k8sClient.Patch(context.Background(), ns, client.MergeFrom(base))).To(Succeed())
+	patchObject(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, func(ns *corev1.Namespace) {
+		if ns.Labels == nil {
+			ns.Labels = map[string]string{}
+		}
+		ns.Labels[key] = value
+	})
 }
 
 // tenantClient is a client acting as a tenant bound, in namespace, to the

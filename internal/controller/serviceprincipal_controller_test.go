@@ -23,7 +23,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -44,10 +43,10 @@ var _ = Describe("ServicePrincipal", func() {
 		Expect(sp.Status.ApplicationID).To(Equal(remote.ApplicationID))
 		Expect(sp.Status.ApplicationID).NotTo(BeEmpty())
 
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(sp), sp)).To(Succeed())
-		sp.Spec.AccountAdmin = ptr.To(true)
-		sp.Spec.Active = ptr.To(false)
-		Expect(k8sClient.Update(ctx, sp)).To(Succeed())
+		patchObject(sp, func(sp *v1.ServicePrincipal) {
+			sp.Spec.AccountAdmin = ptr.To(true)
+			sp.Spec.Active = ptr.To(false)
+		})
 		Eventually(func(g Gomega) {
 			r, _ := s.fake.ServicePrincipal(sp.Status.ID)
 			g.Expect(r.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
@@ -55,6 +54,7 @@ var _ = Describe("ServicePrincipal", func() {
 		}).Should(Succeed())
 		expectCurrent(sp)
 		Expect(sp.Status.Active).To(Equal(ptr.To(false)))
+		expectQuiet(s.fake)
 		Expect(requestsTo(s.fake, http.MethodPatch, "/ServicePrincipals/")).To(Equal(1), "both changes in one PATCH")
 
 		Expect(k8sClient.Delete(ctx, sp)).To(Succeed())

@@ -71,7 +71,7 @@ var _ = Describe("User", func() {
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
 		expectCurrent(u)
 		Expect(controllerutil.ContainsFinalizer(u, v1.Finalizer)).To(BeTrue())
-		Expect(u.Status.CreatePending).To(BeNil(), "the create-pending marker is cleared once the id is recorded")
+		Expect(u.Status.CreatePending).To(BeNil(), "the create-pending marker is cleared with the status that records the id")
 		Expect(u.Status.Active).To(Equal(ptr.To(true)))
 
 		remote, ok := s.fake.UserByName("alice@example.com")
@@ -80,6 +80,7 @@ var _ = Describe("User", func() {
 		Expect(remote.DisplayName).To(Equal("Alice"))
 		Expect(remote.Name).To(Equal(&scim.Name{GivenName: "Alice", FamilyName: "Liddell"}))
 		Expect(remote.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
+		expectQuiet(s.fake)
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
 		Eventually(func() []string { return eventsFor(u) }).Should(ContainElement(v1.EventCreated))
 		Expect(testutil.ToFloat64(metrics.SCIMRequests.WithLabelValues(s.account, "Users", "write", "201"))).To(Equal(1.0), "the create is counted under the account's name")
@@ -87,11 +88,10 @@ var _ = Describe("User", func() {
 
 		By("patching only the attribute that changed")
 		s.fake.ResetRequests()
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), u)).To(Succeed())
-		u.Spec.DisplayName = "Alice L."
-		Expect(k8sClient.Update(ctx, u)).To(Succeed())
+		patchObject(u, func(u *v1.User) { u.Spec.DisplayName = "Alice L." })
 		Eventually(func() string { r, _ := s.fake.User(remote.ID); return r.DisplayName }).Should(Equal("Alice L."))
 		expectCurrent(u)
+		expectQuiet(s.fake)
 		Expect(requestsTo(s.fake, http.MethodPatch, "/Users/"+remote.ID)).To(Equal(1))
 		Expect(s.fake.Writes()).To(Equal(1))
 
@@ -130,6 +130,7 @@ var _ = Describe("User", func() {
 		expectReason(u, metav1.ConditionFalse, v1.ReasonAccountNotFound)
 		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
 		Eventually(func() bool { return apierrorsIsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{})) }).Should(BeTrue())
+		expectQuiet(s.fake)
 		Expect(s.fake.Writes()).To(BeZero())
 	})
 })

@@ -45,6 +45,8 @@ const (
 	accountAdmin  = "account_admin"
 	readyTimeout  = 60 * time.Second
 	changeTimeout = 20 * time.Second
+	// quietPeriod: no SCIM write for this long means no reconcile is about to write.
+	quietPeriod = 3 * time.Second
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -296,25 +298,36 @@ func checkSpecChange(t *testing.T, s *localenv.Stack, bobID string) {
 	}).WithContext(ctx).WithTimeout(changeTimeout).WithPolling(50 * time.Millisecond).Should(Succeed())
 	t.Logf("the displayName change reached the fake %s after the spec change", localenv.Round(time.Since(start)))
 
+	_, err = s.CP.WaitReady(ctx, localenv.WaitOptions{Timeout: readyTimeout})
+	g.Expect(err).NotTo(HaveOccurred(), "Ready again for the new generation")
+	// Exact counts only once no write has reached the fake for a while: a
+	// second PATCH would otherwise go unseen, or a late one break the count.
+	writes := func() (int, error) {
+		st, err := s.Fake.Stats(ctx)
+		return st.Writes, err
+	}
+	g.Eventually(func(g Gomega) {
+		n, err := writes()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Consistently(writes).WithContext(ctx).WithTimeout(quietPeriod).WithPolling(100 * time.Millisecond).Should(Equal(n))
+	}).WithContext(ctx).WithTimeout(changeTimeout).Should(Succeed(), "SCIM writes never stopped for %s", quietPeriod)
+
 	reqs, err := s.Fake.Requests(ctx)
 	g.Expect(err).NotTo(HaveOccurred())
-	var patches, writes []string
+	var patches, written []string
 	for _, r := range reqs {
 		if r.Class == "" {
 			continue // the admin endpoints
 		}
 		if r.Method != "GET" {
-			writes = append(writes, r.Method+" "+r.Path)
+			written = append(written, r.Method+" "+r.Path)
 		}
 		if r.Method == "PATCH" && strings.HasSuffix(r.Path, "/Users/"+bobID) && r.Status/100 == 2 {
 			patches = append(patches, r.Path)
 		}
 	}
-	g.Expect(patches).To(HaveLen(1), "exactly one PATCH of bob; writes seen: %v", writes)
-	g.Expect(writes).To(HaveLen(1), "no other SCIM write for one changed field")
-
-	_, err = s.CP.WaitReady(ctx, localenv.WaitOptions{Timeout: readyTimeout})
-	g.Expect(err).NotTo(HaveOccurred(), "Ready again for the new generation")
+	g.Expect(patches).To(HaveLen(1), "exactly one PATCH of bob; writes seen: %v", written)
+	g.Expect(written).To(HaveLen(1), "no other SCIM write for one changed field")
 }
 
 // checkDeletion deletes the samples as `kubectl delete -k config/samples`
