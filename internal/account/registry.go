@@ -94,11 +94,15 @@ type endpoint struct {
 var _ Getter = (*Registry)(nil)
 
 // EndpointOf is the key of the Databricks account a spec names: the
-// lower-cased host without a trailing slash, and the account id.
+// lower-cased scheme and host (without https' default port), and the account id.
 func EndpointOf(spec v1.DatabricksAccountSpec) string {
 	host := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(spec.Host)), "/")
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Scheme + "://" + u.Host
+		h := u.Host
+		if u.Scheme == "https" {
+			h = strings.TrimSuffix(h, ":443") // the default port names the same account
+		}
+		host = u.Scheme + "://" + h
 	}
 	return host + "|" + strings.ToLower(strings.TrimSpace(spec.AccountID))
 }
@@ -166,7 +170,10 @@ func (ep *endpoint) setLimits(name string, l scim.Limits) {
 	ep.applyLimits()
 }
 
-func (ep *endpoint) applyLimits() {
+func (ep *endpoint) applyLimits() { ep.limiters.Set(ep.effectiveLimits()) }
+
+// effectiveLimits is, per class, the lowest rate any object asks for (zero: the default).
+func (ep *endpoint) effectiveLimits() scim.Limits {
 	var eff scim.Limits
 	lowest := func(cur, v float64) float64 {
 		if v == 0 || (cur != 0 && cur < v) {
@@ -177,7 +184,7 @@ func (ep *endpoint) applyLimits() {
 	for _, l := range ep.limits {
 		eff = scim.Limits{Get: lowest(eff.Get, l.Get), List: lowest(eff.List, l.List), Patch: lowest(eff.Patch, l.Patch), Write: lowest(eff.Write, l.Write)}
 	}
-	ep.limiters.Set(eff)
+	return eff
 }
 
 // release unbinds a DatabricksAccount name from an endpoint, dropping the

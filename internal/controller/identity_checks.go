@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/naturalkey"
@@ -154,22 +155,71 @@ func (e *engine[R]) checkPermissions(ctx context.Context, s *identityState[R]) o
 	return next()
 }
 
-// checkConflict lets the oldest resource of any namespace own a remote
-// object; every other one targeting the same natural key in the same
-// Databricks account ends with Conflict (Stalled) and never writes.
+// checkConflict picks one owner among the resources of any namespace that
+// target the same natural key in the same Databricks account; every other
+// one ends with Conflict (Stalled) and never writes. The resource already
+// managing the remote object with that key keeps it; otherwise the oldest
+// resource that has not been refused owns it. So no resource can take over a
+// managed principal by being older or by being renamed onto its key, and a
+// resource refused for its namespace or permissions blocks nobody.
 func (e *engine[R]) checkConflict(ctx context.Context, s *identityState[R]) outcome {
 	key := e.kind.naturalKey(s.obj)
 	if key == "" {
 		return next()
 	}
-	holders, err := e.sameAccountResources(ctx, s.acct, indexNaturalKey, key)
+	candidates, err := e.sameAccountResources(ctx, s.acct, indexNaturalKey, key)
 	if err != nil {
 		return failed("check for conflicts", err)
 	}
-	if own := oldest(holders); own != nil && own.GetUID() != s.obj.GetUID() {
-		return blocked(v1.ReasonConflict, fmt.Sprintf("%s/%s (older) already manages this remote object; this resource will not write to it", own.GetNamespace(), own.GetName()), blockedWait)
+	own := e.holderOf(ctx, s, candidates)
+	if own == nil {
+		own = oldest(eligible(candidates, s.obj))
+	}
+	if own != nil && own.GetUID() != s.obj.GetUID() {
+		return blocked(v1.ReasonConflict, fmt.Sprintf("%s/%s already manages this remote object; this resource will not write to it", own.GetNamespace(), own.GetName()), blockedWait)
 	}
 	return next()
+}
+
+// holderOf returns the resource that manages the remote object now bearing
+// the natural key: it recorded that object's SCIM id and holds the finalizer.
+func (e *engine[R]) holderOf(ctx context.Context, s *identityState[R], candidates []client.Object) client.Object {
+	if err := s.acc.Inventory.EnsureFresh(ctx, s.acc.Client, s.acc.SyncInterval); err != nil {
+		return nil
+	}
+	cur, err := s.rm.byKey(ctx)
+	if err != nil || cur == nil {
+		return nil
+	}
+	id := s.rm.id(cur)
+	for _, c := range candidates {
+		if scimIDOf(c) == id && controllerutil.ContainsFinalizer(c, v1.Finalizer) {
+			return c
+		}
+	}
+	return nil
+}
+
+// refusedReasons are the Ready reasons of resources that may not own a
+// remote object: they were refused before any write.
+var refusedReasons = map[string]bool{
+	v1.ReasonNamespaceNotAllowed: true, v1.ReasonNotPermitted: true, v1.ReasonAlreadyExists: true,
+	v1.ReasonAmbiguous: true, v1.ReasonInvalidSpec: true, v1.ReasonAccountNotFound: true,
+}
+
+// eligible drops the resources refused for their namespace, permissions or
+// spec, except self, whose own refusal may be lifted by this reconcile.
+func eligible(objs []client.Object, self client.Object) []client.Object {
+	var out []client.Object
+	for _, o := range objs {
+		if o.GetUID() != self.GetUID() {
+			if c := meta.FindStatusCondition(o.(v1.Identity).GetIdentityStatus().Conditions, v1.ConditionReady); c != nil && refusedReasons[c.Reason] {
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // claimID makes sure no other resource of the same Databricks account holds

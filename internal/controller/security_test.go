@@ -65,7 +65,9 @@ var _ = Describe("Tenant isolation", func() {
 		Expect(u.Status.ID).To(BeEmpty())
 
 		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
-		Eventually(func() bool { return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{})) }).Should(BeTrue())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{}))
+		}).Should(BeTrue())
 		Expect(s.fake.Writes()).To(BeZero())
 		r, ok := s.fake.User(admin.ID)
 		Expect(ok).To(BeTrue(), "the admin was not deleted")
@@ -200,13 +202,58 @@ var _ = Describe("Tenant isolation", func() {
 		expectReason(thief, metav1.ConditionFalse, v1.ReasonConflict)
 		Expect(readyOf(thief).Message).To(ContainSubstring(s.namespace + "/etl"))
 		Expect(thief.Status.ID).To(BeEmpty())
+
+		By("an id recorded in the thief's status is still never written on deletion")
+		patchObject(thief, func(sp *v1.ServicePrincipal) { sp.Spec.Suspend = true })
+		base := thief.DeepCopy()
+		thief.Status.ID = owned.Status.ID
+		Expect(k8sClient.Status().Patch(ctx, thief, client.MergeFrom(base))).To(Succeed())
 		Expect(k8sClient.Delete(ctx, thief)).To(Succeed())
-		Eventually(func() bool { return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(thief), &v1.ServicePrincipal{})) }).Should(BeTrue())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(thief), &v1.ServicePrincipal{}))
+		}).Should(BeTrue())
 		Expect(s.fake.Writes()).To(BeZero())
 		r, ok := s.fake.ServicePrincipalByApplicationID(appID)
 		Expect(ok).To(BeTrue())
 		Expect(r.IsActive()).To(BeTrue())
 		expectCurrent(owned)
+	})
+
+	It("lets the resource managing a group keep it when an older one is renamed onto its name", func() {
+		s := newScenario()
+		otherNS := s.namespace + "-b"
+		newNamespace(otherNS)
+		older := s.group("renamed", "team-b-group", nil, func(g *v1.Group) { g.Namespace = otherNS })
+		Expect(k8sClient.Create(ctx, older)).To(Succeed())
+		expectCurrent(older)
+		u := s.user("member", "member@example.com")
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectCurrent(u)
+		victim := s.group("platform", "platform", []v1.GroupMember{{UserRef: &v1.LocalObjectReference{Name: "member"}}})
+		Expect(k8sClient.Create(ctx, victim)).To(Succeed())
+		expectCurrent(victim)
+
+		patchObject(older, func(g *v1.Group) { g.Spec.DisplayName = "platform"; g.Spec.Members = nil })
+		expectReason(older, metav1.ConditionFalse, v1.ReasonConflict)
+		Expect(readyOf(older).Message).To(ContainSubstring(s.namespace + "/platform"))
+		Consistently(func(g Gomega) string { return readyCondition(g, victim).Reason }, "2s").Should(Equal(v1.ReasonSynced))
+		r, _ := s.fake.Group(victim.Status.ID)
+		Expect(r.DisplayName).To(Equal("platform"))
+		Expect(r.Members).To(HaveLen(1), "the victim's members stay")
+	})
+
+	It("lets no refused resource block another namespace from a name", func() {
+		s := newScenario()
+		otherNS := s.namespace + "-b"
+		newNamespace(otherNS)
+		squatter := s.user("vip", "vip@example.com", func(u *v1.User) { u.Namespace = otherNS; u.Spec.AccountAdmin = ptr.To(true) })
+		Expect(k8sClient.Create(ctx, squatter)).To(Succeed())
+		expectReason(squatter, metav1.ConditionFalse, v1.ReasonNotPermitted)
+
+		u := s.user("vip", "vip@example.com")
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectCurrent(u)
+		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
 	})
 
 	It("adopts no service principal whose displayName several share (Ambiguous)", func() {
@@ -251,7 +298,7 @@ var _ = Describe("Tenant isolation", func() {
 		}))
 		DeferCleanup(srv.Close)
 		name := fmt.Sprintf("echo-%d", seq.Add(1))
-		Expect(k8sClient.Create(ctx, tokenSecret(name, "t"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, tokenSecret(name, "tok-en-xyz"))).To(Succeed())
 		acct := &v1.DatabricksAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		acct.Spec.AccountID = "22222222-0000-4000-8000-000000000002"
 		acct.Spec.Host = srv.URL
@@ -267,7 +314,7 @@ var _ = Describe("Tenant isolation", func() {
 		s := newScenario()
 		var members []v1.GroupMember
 		for i := range 400 {
-			members = append(members, v1.GroupMember{UserName: fmt.Sprintf("nobody-%03d-with-a-long-enough-name@example.com", i)})
+			members = append(members, v1.GroupMember{UserName: fmt.Sprintf("nobody-%03d-%s@example.com", i, strings.Repeat("x", 230))})
 		}
 		g := s.group("many-missing", "many-missing", members)
 		Expect(k8sClient.Create(ctx, g)).To(Succeed())
@@ -278,6 +325,7 @@ var _ = Describe("Tenant isolation", func() {
 		for _, c := range g.Status.Conditions {
 			Expect(len(c.Message)).To(BeNumerically("<=", v1.MaxMessageLength), c.Type)
 		}
+		Expect(readyOf(g).Message).To(HaveSuffix("…(truncated)"), "five long names exceed the bound")
 		Eventually(func() []string { return eventsFor(g) }).Should(ContainElement(v1.ReasonMembersUnresolved))
 		for _, e := range eventList(g) {
 			Expect(len(e.Note)).To(BeNumerically("<=", v1.MaxMessageLength), e.Reason)
@@ -346,9 +394,17 @@ func getAccount(name string) *v1.DatabricksAccount {
 	return &a
 }
 
+// newNamespace creates a namespace whose identities are deleted when the
+// spec ends, before its scenario's account is.
 func newNamespace(name string) {
 	GinkgoHelper()
-	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	ctx := context.Background()
+	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	DeferCleanup(func() {
+		for _, obj := range []client.Object{&v1.Group{}, &v1.User{}, &v1.ServicePrincipal{}} {
+			Expect(k8sClient.DeleteAllOf(ctx, obj, client.InNamespace(name))).To(Succeed())
+		}
+	})
 }
 
 func tokenSecret(name, token string) *corev1.Secret {
