@@ -22,8 +22,11 @@ package controller
 // set up. They need no API server (run them with -run TestStep).
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"slices"
 	"testing"
 	"time"
@@ -1042,4 +1045,55 @@ func TestStepAccountFinalize(t *testing.T) {
 	g.Expect(res).To(Equal(ctrl.Result{}))
 	g.Expect(apierrorsIsNotFound(env.c.Get(env.ctx, types.NamespacedName{Name: stepAccountName}, &v1.DatabricksAccount{}))).To(BeTrue())
 	g.Expect(env.scim.Calls()).To(BeEmpty(), "an account being deleted is never pinged")
+}
+
+// refusingStatusClient refuses, as Invalid, every status patch that carries
+// conditions: a status too large for the API server.
+type refusingStatusClient struct {
+	client.WithWatch
+	refused int
+}
+
+func (c *refusingStatusClient) Status() client.SubResourceWriter {
+	return &refusingStatusWriter{SubResourceWriter: c.WithWatch.Status(), c: c}
+}
+
+type refusingStatusWriter struct {
+	client.SubResourceWriter
+	c *refusingStatusClient
+}
+
+func (w *refusingStatusWriter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	data, err := patch.Data(obj)
+	if err != nil {
+		return err
+	}
+	if bytes.Contains(data, []byte(`"conditions"`)) {
+		w.c.refused++
+		return apierrors.NewInvalid(v1.GroupVersion.WithKind("User").GroupKind(), obj.GetName(),
+			field.ErrorList{field.TooLong(field.NewPath("status", "conditions"), "", v1.MaxMessageLength)})
+	}
+	return w.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+}
+
+func TestStepFinishRecordsTheIDWhenStatusIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	env := newStepEnv(t, nil, stepUser("alice", withFinalizer))
+	refusing := &refusingStatusClient{WithWatch: env.c}
+	env.c = refusing
+	env.scim.CreateUserFunc = func(_ context.Context, u scim.User) (*scim.User, error) {
+		u.ID = "u9"
+		return &u, nil
+	}
+	e := env.userEngine()
+	s := env.userState(t, e, "alice")
+	o := runSteps(env.ctx, s, userSteps(e.locate, e.ensureFinalizer, e.create, e.summarize))
+	expectOutcome(g, o, converged, v1.ReasonSynced)
+
+	g.Expect(e.finish(env.ctx, s, o)).To(Succeed())
+	g.Expect(refusing.refused).To(Equal(1), "the full status was refused once")
+	stored := env.stored(t, "alice")
+	g.Expect(stored.Status.ID).To(Equal("u9"), "the SCIM id is recorded anyway, so the deletion policy can find the object")
+	g.Expect(stored.Status.CreatePending).To(BeNil())
+	g.Expect(controllerutil.ContainsFinalizer(stored, v1.Finalizer)).To(BeTrue())
 }
