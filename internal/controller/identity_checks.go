@@ -230,7 +230,7 @@ func (e *engine[R]) claimID(ctx context.Context, s *identityState[R]) outcome {
 	if s.cur == nil {
 		return next()
 	}
-	o := e.claim(ctx, s, s.rm.id(s.cur))
+	o := e.claim(ctx, s, s.rm.id(s.cur), false)
 	if o.reason == v1.ReasonConflict {
 		st := s.obj.GetIdentityStatus()
 		st.ID, st.Adopted = "", false
@@ -239,8 +239,10 @@ func (e *engine[R]) claimID(ctx context.Context, s *identityState[R]) outcome {
 }
 
 // claim reports Conflict when another resource holds id: one that already
-// recorded it, unless this resource recorded it too and is older.
-func (e *engine[R]) claim(ctx context.Context, s *identityState[R], id string) outcome {
+// recorded it, unless this resource recorded it too and is older. With
+// exclusive, any other holder is a Conflict: the deletion policy never
+// deactivates or deletes a remote object another resource also holds.
+func (e *engine[R]) claim(ctx context.Context, s *identityState[R], id string, exclusive bool) outcome {
 	var holders []client.Object
 	for _, k := range identityKinds {
 		objs, err := e.sameAccountResourcesOf(ctx, k, s.acct, indexSCIMID, id)
@@ -258,7 +260,7 @@ func (e *engine[R]) claim(ctx context.Context, s *identityState[R], id string) o
 	if len(others) == 0 {
 		return next()
 	}
-	if s.before.GetIdentityStatus().ID == id && oldest(append(others, s.obj)).GetUID() == s.obj.GetUID() {
+	if !exclusive && s.before.GetIdentityStatus().ID == id && oldest(append(others, s.obj)).GetUID() == s.obj.GetUID() {
 		return next()
 	}
 	h := oldest(others)

@@ -245,7 +245,7 @@ func (e *engine[R]) applyDeletionPolicy(ctx context.Context, s *identityState[R]
 	if o.done() || id == "" {
 		return o
 	}
-	if o := e.claim(ctx, s, id); o.done() {
+	if o := e.claim(ctx, s, id, true); o.done() {
 		ctrl.LoggerFrom(ctx).Info("Not applying the deletion policy: another resource holds the remote object", "scimID", id, "reason", o.message)
 		return next()
 	}

@@ -837,6 +837,29 @@ func TestStepApplyDeletionPolicySkipsAnIDAnotherResourceHolds(t *testing.T) {
 	g.Expect(env.scim.Calls()).To(BeEmpty(), "an older resource holds the SCIM id: never deactivate it")
 }
 
+func TestStepApplyDeletionPolicySkipsAnIDEvenAYoungerResourceHolds(t *testing.T) {
+	g := NewWithT(t)
+	now := metav1.Now()
+	// Same creationTimestamp, and "team-a-b/alice" sorts before "team-a/...":
+	// the tie-break that decides who may write must not decide who may delete.
+	younger := stepUser("owner", withFinalizer, withID("u1"), func(u *v1.User) {
+		u.CreationTimestamp = metav1.NewTime(stepEpoch.Add(time.Hour))
+	})
+	env := newStepEnv(t, []scim.User{remoteAlice("u1")},
+		stepAccount(stepAccountName), younger,
+		stepUser("alice", withFinalizer, withID("u1"), func(u *v1.User) {
+			u.DeletionTimestamp = &now
+			u.Spec.DeletionPolicy = v1.PrincipalDelete
+		}))
+	e := env.userEngine()
+	s := env.userState(t, e, "alice")
+
+	o := e.applyDeletionPolicy(env.ctx, s)
+
+	expectOutcome(g, o, proceed, "")
+	g.Expect(env.scim.Calls()).To(BeEmpty(), "another resource holds the SCIM id: never delete it, whoever is older")
+}
+
 // ---- DatabricksAccount: verify, pingFailed, finalize -------------------------
 
 // accountEnv is a DatabricksAccountReconciler whose registry hands out the
