@@ -92,12 +92,7 @@ func (r *DatabricksAccountReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if !acct.DeletionTimestamp.IsZero() {
 		steps = []accountStep{r.countIdentities, r.finalize}
 	}
-	var o outcome
-	for _, step := range steps {
-		if o = step(ctx, s); o.done() {
-			break
-		}
-	}
+	o := runSteps(ctx, s, steps)
 	if o.kind == released {
 		return ctrl.Result{}, nil
 	}

@@ -171,6 +171,9 @@ func (e *engine[R]) checkConflict(ctx context.Context, s *identityState[R]) outc
 	if err != nil {
 		return failed("check for conflicts", err)
 	}
+	if len(candidates) == 1 && candidates[0].GetUID() == s.obj.GetUID() {
+		return next() // the usual case: nobody else names this key
+	}
 	own := e.holderOf(ctx, s, candidates)
 	if own == nil {
 		own = oldest(eligible(candidates, s.obj))
@@ -184,9 +187,6 @@ func (e *engine[R]) checkConflict(ctx context.Context, s *identityState[R]) outc
 // holderOf returns the resource that manages the remote object now bearing
 // the natural key: it recorded that object's SCIM id and holds the finalizer.
 func (e *engine[R]) holderOf(ctx context.Context, s *identityState[R], candidates []client.Object) client.Object {
-	if err := s.acc.Inventory.EnsureFresh(ctx, s.acc.Client, s.acc.SyncInterval); err != nil {
-		return nil
-	}
 	cur, err := s.rm.byKey(ctx)
 	if err != nil || cur == nil {
 		return nil
@@ -287,7 +287,7 @@ func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1
 		}
 		if err := forEachItem(list, func(o client.Object) {
 			if o.GetObjectKind().GroupVersionKind().Kind == "" {
-				o.GetObjectKind().SetGroupVersionKind(v1.GroupVersion.WithKind(kindName(o)))
+				o.GetObjectKind().SetGroupVersionKind(v1.GroupVersion.WithKind(k.kindName))
 			}
 			out = append(out, o)
 		}); err != nil {
@@ -295,17 +295,6 @@ func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1
 		}
 	}
 	return out, nil
-}
-
-func kindName(o client.Object) string {
-	switch o.(type) {
-	case *v1.ServicePrincipal:
-		return "ServicePrincipal"
-	case *v1.Group:
-		return "Group"
-	default:
-		return "User"
-	}
 }
 
 // oldest returns the owner among objs: the oldest; creationTimestamp has

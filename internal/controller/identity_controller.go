@@ -113,17 +113,18 @@ func (e *engine[R]) stepsFor(obj identityObject, deleting bool) []identityStep[R
 	case deleting:
 		return []identityStep[R]{e.resolveAccountForDeletion, e.applyDeletionPolicy, e.releaseFinalizer}
 	case obj.GetManagementPolicy() == v1.ManagementObserve:
-		return []identityStep[R]{e.validateKeys, e.resolveAccount, e.checkConflict, e.refreshInventory, e.observe}
+		return []identityStep[R]{e.validateKeys, e.resolveAccount, e.refreshInventory, e.checkConflict, e.observe}
 	default:
 		return []identityStep[R]{
-			e.validateKeys, e.resolveAccount, e.checkPermissions, e.checkConflict, e.refreshInventory, e.waitForMembers,
+			e.validateKeys, e.resolveAccount, e.checkPermissions, e.refreshInventory, e.checkConflict, e.waitForMembers,
 			e.locate, e.ensureFinalizer, e.create, e.claimID, e.update, e.summarize,
 		}
 	}
 }
 
-// runSteps runs steps in order until one ends the reconcile.
-func runSteps[R any](ctx context.Context, s *identityState[R], steps []identityStep[R]) outcome {
+// runSteps runs steps in order until one ends the reconcile; both the
+// identity and the account reconcilers use it.
+func runSteps[S any, F ~func(context.Context, S) outcome](ctx context.Context, s S, steps []F) outcome {
 	for _, step := range steps {
 		if o := step(ctx, s); o.done() {
 			return o

@@ -32,10 +32,10 @@ type identityObject interface {
 // kind describes one identity kind to the controller builder, the watches,
 // the change router and the engine.
 type kind struct {
-	// name names the controller and prefixes natural keys.
-	name      string
-	newObject func() identityObject
-	newList   func() client.ObjectList
+	// name names the controller; kindName is the API kind.
+	name, kindName string
+	newObject      func() identityObject
+	newList        func() client.ObjectList
 	// naturalKey is what identifies the remote object within a Databricks
 	// account, e.g. "user:alice@example.com"; "" when the spec names none.
 	naturalKey func(identityObject) string
@@ -46,7 +46,7 @@ type kind struct {
 
 var (
 	userKind = kind{
-		name:      "user",
+		name: "user", kindName: "User",
 		newObject: func() identityObject { return &v1.User{} },
 		newList:   func() client.ObjectList { return &v1.UserList{} },
 		naturalKey: func(o identityObject) string {
@@ -55,7 +55,7 @@ var (
 		keys: func(o identityObject) []string { return []string{o.(*v1.User).Spec.UserName} },
 	}
 	servicePrincipalKind = kind{
-		name:      "serviceprincipal",
+		name: "serviceprincipal", kindName: "ServicePrincipal",
 		newObject: func() identityObject { return &v1.ServicePrincipal{} },
 		newList:   func() client.ObjectList { return &v1.ServicePrincipalList{} },
 		naturalKey: func(o identityObject) string {
@@ -71,7 +71,7 @@ var (
 		},
 	}
 	groupKind = kind{
-		name:      "group",
+		name: "group", kindName: "Group",
 		newObject: func() identityObject { return &v1.Group{} },
 		newList:   func() client.ObjectList { return &v1.GroupList{} },
 		naturalKey: func(o identityObject) string {

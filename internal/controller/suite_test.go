@@ -26,7 +26,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -260,13 +259,9 @@ func expectCurrent(obj identityObject) {
 
 // eventsFor lists the reasons of the Events recorded for obj.
 func eventsFor(obj client.Object) []string {
-	var list eventsv1.EventList
-	Expect(k8sClient.List(context.Background(), &list, client.InNamespace(eventNamespace(obj)))).To(Succeed())
 	var reasons []string
-	for _, e := range list.Items {
-		if e.Regarding.Name == obj.GetName() && e.Regarding.Namespace == obj.GetNamespace() {
-			reasons = append(reasons, e.Reason)
-		}
+	for _, e := range eventList(obj) {
+		reasons = append(reasons, e.Reason)
 	}
 	return reasons
 }
