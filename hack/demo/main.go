@@ -215,17 +215,21 @@ func demo(ctx context.Context, cfg config, s *localenv.Stack, out io.Writer) int
 	}
 
 	fmt.Fprintf(out, "\nEverything is Ready after %s. kubectl get databricks:\n\n", localenv.Round(s.Elapsed()))
-	if err := s.CP.PrintCategory(ctx, out, localenv.Category, "default"); err != nil {
+	if err := printTable(ctx, out, s.CP); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintf(out, `
 kubeconfig (admin):        %s
   export KUBECONFIG=%s
-  kubectl get databricks; kubectl get dbxuser alice -o yaml
+  export PATH=%s:$PATH   # kubectl, built from Go modules with the control plane
+  kubectl get databricks
+  kubectl get dbxuser alice -o yaml
+  kubectl describe dbxgroup data-engineers
+  kubectl patch dbxuser bob --type merge -p '{"spec":{"active":false}}'
 operator kubeconfig:       %s  (ServiceAccount %s)
 manager log:               %s
 fake SCIM API:             %s  (bearer token %s; GET %s/_fake/stats)
-`, s.CP.Kubeconfig, s.CP.Kubeconfig, s.Operator.Kubeconfig, s.Operator.Username, mgr.LogPath, s.Fake.SCIMBase(), s.Fake.Token, s.Fake.URL)
+`, s.CP.Kubeconfig, s.CP.Kubeconfig, s.CP.Assets, s.Operator.Kubeconfig, s.Operator.Username, mgr.LogPath, s.Fake.SCIMBase(), s.Fake.Token, s.Fake.URL)
 
 	if cfg.exitAfterTable {
 		fmt.Fprintln(out, "\nDEMO_EXIT is set: exiting.")
@@ -309,4 +313,20 @@ func indentLines(s string) string {
 		return "    (empty)"
 	}
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// printTable shows the demo's objects with the kubectl the demo tells the user
+// to run, so the printed commands are known to work; without a built kubectl
+// (an assets directory from before it was added) the same table comes from
+// the API server's table printer.
+func printTable(ctx context.Context, out io.Writer, cp *localenv.ControlPlane) error {
+	if cp.KubectlPath() == "" {
+		return cp.PrintCategory(ctx, out, localenv.Category, "default")
+	}
+	table, err := cp.Kubectl(ctx, "get", localenv.Category, "--namespace", "default")
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(table)
+	return err
 }

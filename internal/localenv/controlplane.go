@@ -17,9 +17,12 @@ limitations under the License.
 package localenv
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -53,8 +56,35 @@ type ControlPlane struct {
 	Kubeconfig string
 	// LogPath receives etcd's and kube-apiserver's output.
 	LogPath string
+	// Assets is the directory of the control-plane binaries; kubectl, built
+	// from the same Kubernetes release, sits next to them.
+	Assets string
 
 	logFile *os.File
+}
+
+// KubectlPath is the kubectl that hack/controlplane/build.sh builds, or ""
+// when this assets directory predates it.
+func (cp *ControlPlane) KubectlPath() string {
+	path := filepath.Join(cp.Assets, "kubectl")
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		return ""
+	}
+	return path
+}
+
+// Kubectl runs the built kubectl as the admin user and returns its output.
+func (cp *ControlPlane) Kubectl(ctx context.Context, args ...string) ([]byte, error) {
+	path := cp.KubectlPath()
+	if path == "" {
+		return nil, fmt.Errorf("no kubectl in %s: run hack/controlplane/build.sh", cp.Assets)
+	}
+	cmd := exec.CommandContext(ctx, path, append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return out, nil
 }
 
 // StartControlPlane starts etcd and kube-apiserver from the binaries in
@@ -91,7 +121,7 @@ func StartControlPlane(root, dir string) (*ControlPlane, error) {
 		tail, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("failed to start the local control plane from %s: %w\nlast lines of its log:\n%s", assets, err, indent(tailLines(string(tail), 20), "    "))
 	}
-	cp := &ControlPlane{Env: env, Config: cfg, LogPath: logPath, Kubeconfig: filepath.Join(dir, "admin.kubeconfig"), logFile: logFile}
+	cp := &ControlPlane{Env: env, Config: cfg, LogPath: logPath, Kubeconfig: filepath.Join(dir, "admin.kubeconfig"), Assets: assets, logFile: logFile}
 	stop := func(err error) (*ControlPlane, error) {
 		_ = cp.Stop()
 		return nil, err

@@ -90,6 +90,8 @@ func TestDemo(t *testing.T) {
 	}
 
 	// Every process it started is gone, every temporary file removed.
+	checkPrintedKubectl(t, text)
+
 	if m := regexp.MustCompile(`pid (\d+), log`).FindStringSubmatch(text); m != nil {
 		pid, _ := strconv.Atoi(m[1])
 		if syscall.Kill(pid, 0) == nil {
@@ -104,5 +106,24 @@ func TestDemo(t *testing.T) {
 	}
 	for _, e := range entries {
 		t.Errorf("left behind in TMPDIR: %s", filepath.Join(tmp, e.Name()))
+	}
+}
+
+// checkPrintedKubectl runs the kubectl on the PATH the demo prints: a user
+// with nothing installed must be able to type the printed commands.
+func checkPrintedKubectl(t *testing.T, text string) {
+	t.Helper()
+	m := regexp.MustCompile(`export PATH=(\S+):\$PATH`).FindStringSubmatch(text)
+	if m == nil {
+		t.Error("the demo did not print a PATH with kubectl on it")
+		return
+	}
+	out, err := exec.Command(filepath.Join(m[1], "kubectl"), "version", "--client").CombinedOutput()
+	if err != nil {
+		t.Errorf("the printed PATH has no working kubectl: %v\n%s", err, out)
+		return
+	}
+	if !strings.Contains(string(out), "Client Version: v1.37.2") {
+		t.Errorf("kubectl is not the control plane's release (v1.37.2):\n%s", out)
 	}
 }
