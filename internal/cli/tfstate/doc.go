@@ -40,7 +40,7 @@ limitations under the License.
 //
 // Everything else is listed in Result.Unmapped with a reason: other roles
 // (instance profiles), members or roles naming a principal the state does
-// not manage (such as the built-in "admins" group read by a data source),
+// not manage (such as a group only read by a data source),
 // other Databricks resource types, resources of other providers, deposed
 // objects, workspace-level identities, and workspace-level entitlements set
 // to true on a mapped principal (the principal is mapped, the entitlement is
