@@ -42,6 +42,9 @@ type RequestRecord struct {
 	// Token is the bearer token presented, so rotation tests can see which
 	// one a client used. It is never logged nor served by the admin endpoint.
 	Token string `json:"-"`
+	// UserAgent is the client's User-Agent header, so tests running several
+	// managers can see which one sent a request.
+	UserAgent string `json:"userAgent,omitempty"`
 }
 
 // requestLog keeps recent records and counters.

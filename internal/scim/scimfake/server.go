@@ -281,7 +281,7 @@ func errResponse(e *apiError) response { return response{status: e.status, body:
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")}
+		Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), UserAgent: r.UserAgent()}
 	resp := s.serve(r, &rec)
 	writeResponse(w, resp)
 	rec.Status, rec.Duration = resp.status, time.Since(rec.Time)

@@ -18,6 +18,7 @@ package scimfake
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -650,4 +651,20 @@ func TestExternalGroupAndCreateStatus(t *testing.T) {
 	g.Expect(c.patch(scim.ResourceGroups, grp.ID, map[string]any{"op": "add", "path": "roles", "value": []any{map[string]any{"value": "account_admin"}}}).status).To(Equal(204))
 	g.Expect(c.s.AddMember(grp.ID, u.ID)).To(Succeed(), "the IdP itself may change it")
 	g.Expect(c.do("POST", "/Groups", map[string]any{"displayName": "plain"}).status).To(Equal(200))
+}
+
+func TestRequestsRecordTheUserAgent(t *testing.T) {
+	g := NewWithT(t)
+	c := newTC(t, Options{})
+	req, err := http.NewRequest(http.MethodGet, c.s.BaseURL("2.1")+"/Users", nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("User-Agent", "shard-a/1")
+	resp, err := http.DefaultClient.Do(req)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(resp.Body.Close()).To(Succeed())
+	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	recs := c.s.Requests()
+	g.Expect(recs).To(HaveLen(1))
+	g.Expect(recs[0].UserAgent).To(Equal("shard-a/1"))
 }
