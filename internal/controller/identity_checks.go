@@ -59,6 +59,11 @@ func (e *engine[R]) resolveAccount(ctx context.Context, s *identityState[R]) out
 		if client.IgnoreNotFound(err) != nil {
 			return retry(v1.ReasonUnreachable, err.Error(), err)
 		}
+		// Sharded, the cache holds only this shard's accounts: one it lacks may
+		// be another shard's, and then nothing here is ours to write.
+		if o, ok := e.Directory.notHere(ctx, name); ok {
+			return o
+		}
 		return wait(v1.ReasonAccountNotFound, fmt.Sprintf("DatabricksAccount %q not found", name), accountWait)
 	}
 	allowed, err := e.namespaceMatches(ctx, acct.Spec.NamespaceSelector, true, s.obj.GetNamespace())
@@ -85,7 +90,8 @@ func (e *engine[R]) resolveAccount(ctx context.Context, s *identityState[R]) out
 
 // resolveAccountForDeletion is resolveAccount for an object being deleted:
 // with no account, or no authority over it any more, nothing may be written,
-// so the object is released without touching Databricks.
+// so the object is released without touching Databricks. An object whose
+// account is another shard's is left to that shard, finalizer and all.
 func (e *engine[R]) resolveAccountForDeletion(ctx context.Context, s *identityState[R]) outcome {
 	o := e.resolveAccount(ctx, s)
 	if o.reason != v1.ReasonAccountNotFound && o.reason != v1.ReasonNamespaceNotAllowed {

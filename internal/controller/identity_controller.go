@@ -47,6 +47,9 @@ type identityReconciler struct {
 	Accounts account.Getter
 	Recorder events.EventRecorder
 	Options  controller.Options
+	// Directory, set when the manager is sharded, tells an account of
+	// another shard from a missing one; nil when unsharded.
+	Directory *accountDirectory
 }
 
 // identityState is one reconcile's working state, shared by its steps.
@@ -100,7 +103,7 @@ func (e *engine[R]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 	s := &identityState[R]{obj: obj, before: obj.DeepCopyObject().(identityObject)}
 	o := runSteps(ctx, s, e.stepsFor(obj, deleting))
 	if o.kind == released {
-		return ctrl.Result{}, nil
+		return ctrl.Result{RequeueAfter: o.requeueAfter}, nil
 	}
 	if err := e.finish(ctx, s, o); err != nil {
 		return ctrl.Result{}, err

@@ -38,13 +38,13 @@ import (
 // setupUserController converges Databricks account users.
 func setupUserController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter) error {
 	e := &engine[scim.User]{identityReconciler: base, kind: userKind, newRemote: newUserRemote}
-	return identityController(mgr, e.kind, base.Options, changes.source(e.kind)).Complete(e)
+	return identityController(mgr, e.kind, base, changes.source(e.kind)).Complete(e)
 }
 
 // setupServicePrincipalController converges Databricks account service principals.
 func setupServicePrincipalController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter) error {
 	e := &engine[scim.ServicePrincipal]{identityReconciler: base, kind: servicePrincipalKind, newRemote: newServicePrincipalRemote}
-	return identityController(mgr, e.kind, base.Options, changes.source(e.kind)).Complete(e)
+	return identityController(mgr, e.kind, base, changes.source(e.kind)).Complete(e)
 }
 
 // setupGroupController converges Databricks account groups and their
@@ -52,7 +52,7 @@ func setupServicePrincipalController(mgr ctrl.Manager, base *identityReconciler,
 // that reference it.
 func setupGroupController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter) error {
 	e := &engine[scim.Group]{identityReconciler: base, kind: groupKind, newRemote: newGroupRemote(base.Client)}
-	return identityController(mgr, e.kind, base.Options, changes.source(e.kind)).
+	return identityController(mgr, e.kind, base, changes.source(e.kind)).
 		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refUser)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refSP)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refGroup)), builder.WithPredicates(scimIDChanged())).

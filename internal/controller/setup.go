@@ -45,6 +45,9 @@ type Config struct {
 	Hosts scim.HostPolicy
 	// WriteShield: how long local writes outrank stale reads (0: the default).
 	WriteShield time.Duration
+	// Shard limits the manager to some DatabricksAccounts (zero value: all).
+	// The manager's cache must be built with Shard.ApplyToCache.
+	Shard Shard
 }
 
 // SetupWithManager registers the field indexes and all four controllers,
@@ -52,6 +55,14 @@ type Config struct {
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*account.Registry, error) {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("failed to set up field indexes: %w", err)
+	}
+	var dir *accountDirectory
+	if cfg.Shard.selective() {
+		d, err := newAccountDirectory(ctx, mgr, cfg.Shard.AccountSelector)
+		if err != nil {
+			return nil, err
+		}
+		dir = d
 	}
 	c := mgr.GetClient()
 	tokens := &account.TokenReader{Reader: c, Namespace: cfg.SecretNamespace}
@@ -67,7 +78,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 	}
 	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: mgr.GetEventRecorder("databricksaccount-controller"), Options: cfg.Controller}
 	identities := func(name string) *identityReconciler {
-		return &identityReconciler{Client: c, Accounts: reg, Recorder: mgr.GetEventRecorder(name + "-controller"), Options: cfg.Controller}
+		return &identityReconciler{Client: c, Accounts: reg, Recorder: mgr.GetEventRecorder(name + "-controller"), Options: cfg.Controller, Directory: dir}
 	}
 	setups := []struct {
 		name  string

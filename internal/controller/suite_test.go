@@ -79,13 +79,18 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: secretNamespace}})).To(Succeed())
 
+	// The suite's manager is the catch-all shard: every DatabricksAccount
+	// without the shard label (sharding_test.go runs the labelled shards).
+	shard := suiteShard()
+	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: account.SecretCache(secretNamespace),
+	}}
+	shard.ApplyToCache(&cacheOpts)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: account.SecretCache(secretNamespace),
-		}},
+		Cache:                  cacheOpts,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	var ctx context.Context
@@ -98,6 +103,7 @@ var _ = BeforeSuite(func() {
 		WriteShield: testWriteShield,
 		// The fakes listen on loopback.
 		Hosts: scim.HostPolicy{AllowLoopback: true},
+		Shard: shard,
 		Controller: Options{
 			MaxConcurrentReconciles: 4,
 			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](50*time.Millisecond, 2*time.Second),

@@ -126,15 +126,16 @@ func memberRefs(g *v1.Group) []string {
 // spec changes, remote changes found by a re-list, its account's spec and
 // readiness, namespace labels, and deletion of a resource with the same
 // natural key (so a Conflict clears at once).
-func identityController(mgr ctrl.Manager, k kind, opts Options, remoteChanges <-chan cevent.GenericEvent) *builder.Builder {
+// Sharded, events of identities bound to another shard's account are dropped.
+func identityController(mgr ctrl.Manager, k kind, base *identityReconciler, remoteChanges <-chan cevent.GenericEvent) *builder.Builder {
 	c := mgr.GetClient()
 	return ctrl.NewControllerManagedBy(mgr).
 		WatchesRawSource(source.Channel(remoteChanges, &handler.EnqueueRequestForObject{})).
-		For(k.newObject(), builder.WithPredicates(specOrRequestChanged())).
+		For(k.newObject(), builder.WithPredicates(specOrRequestChanged(), base.Directory.owned())).
 		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(c, k)), builder.WithPredicates(accountChanged())).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(identitiesInNamespace(c, k)), builder.WithPredicates(labelsChanged())).
 		Watches(k.newObject(), handler.EnqueueRequestsFromMapFunc(sameKeyResources(c, k)), builder.WithPredicates(deletedOnly())).
-		WithOptions(opts).
+		WithOptions(base.Options).
 		Named(k.name)
 }
 
