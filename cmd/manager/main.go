@@ -32,8 +32,10 @@ import (
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -78,36 +80,96 @@ type options struct {
 	retryBase, retryMax               time.Duration
 	allowedHosts                      string
 	allowLoopbackHosts                bool
+	leaderElectionID                  string
+	accountSelector, watchNamespaces  string
+	// shard is read from --account-selector and --watch-namespaces.
+	shard controller.Shard
 }
 
+// defaultLeaderElectionID is the Lease of an unsharded manager.
+const defaultLeaderElectionID = "databricks-scim-operator.scimops.dev"
+
 func parseFlags() (options, zap.Options) {
+	o, zopts, err := parseArgs(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		// flag.CommandLine exits by itself on a syntax error: this is a bad value.
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(2)
+	}
+	return o, zopts
+}
+
+func parseArgs(fs *flag.FlagSet, args []string) (options, zap.Options, error) {
 	var o options
-	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Metrics endpoint address (:8443 for HTTPS, :8080 for HTTP, 0 to disable).")
-	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "Directory with the metrics server certificate (empty: a self-signed one).")
-	flag.StringVar(&o.metricsCertName, "metrics-cert-name", "tls.crt", "Metrics server certificate file name.")
-	flag.StringVar(&o.metricsCertKey, "metrics-cert-key", "tls.key", "Metrics server key file name.")
-	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Health and readiness probe address.")
-	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Serve net/http/pprof on this address (empty: disabled).")
-	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
-	flag.BoolVar(&o.enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server.")
-	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election so only one manager is active.")
-	flag.StringVar(&o.secretNamespace, "secret-namespace", "", "Namespace holding the SCIM token Secrets (default: $POD_NAMESPACE, the manager's own).")
-	flag.IntVar(&o.concurrency, "max-concurrent-reconciles", 4, "Concurrent reconciles per identity kind; the SCIM rate limits bound throughput anyway.")
-	flag.Float64Var(&o.kubeQPS, "kube-api-qps", 50, "Requests per second to the Kubernetes API server (each create costs about three writes).")
-	flag.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API server.")
-	flag.DurationVar(&o.retryBase, "retry-base-delay", time.Second, "First back-off after a transient failure.")
-	flag.DurationVar(&o.retryMax, "retry-max-delay", 10*time.Minute, "Longest back-off after repeated transient failures.")
-	flag.StringVar(&o.allowedHosts, strings.TrimPrefix(scim.AllowedHostsFlag, "--"), strings.Join(scim.DefaultAllowedHosts, ","),
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Metrics endpoint address (:8443 for HTTPS, :8080 for HTTP, 0 to disable).")
+	fs.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "Directory with the metrics server certificate (empty: a self-signed one).")
+	fs.StringVar(&o.metricsCertName, "metrics-cert-name", "tls.crt", "Metrics server certificate file name.")
+	fs.StringVar(&o.metricsCertKey, "metrics-cert-key", "tls.key", "Metrics server key file name.")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Health and readiness probe address.")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Serve net/http/pprof on this address (empty: disabled).")
+	fs.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
+	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election so only one manager is active.")
+	fs.StringVar(&o.leaderElectionID, "leader-election-id", "",
+		"Name of the leader-election Lease (default: "+defaultLeaderElectionID+", plus a hash of --account-selector when one is given, so shards never share a Lease).")
+	fs.StringVar(&o.accountSelector, "account-selector", "",
+		"Label selector (as kubectl's -l) of the DatabricksAccounts this manager reconciles, with their identities; empty: all. Run one manager per disjoint selector to shard.")
+	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces whose Users, Groups and ServicePrincipals are cached and reconciled; empty: all.")
+	fs.StringVar(&o.secretNamespace, "secret-namespace", "", "Namespace holding the SCIM token Secrets (default: $POD_NAMESPACE, the manager's own).")
+	fs.IntVar(&o.concurrency, "max-concurrent-reconciles", 4, "Concurrent reconciles per identity kind; the SCIM rate limits bound throughput anyway.")
+	fs.Float64Var(&o.kubeQPS, "kube-api-qps", 50, "Requests per second to the Kubernetes API server (each create costs about three writes).")
+	fs.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API server.")
+	fs.DurationVar(&o.retryBase, "retry-base-delay", time.Second, "First back-off after a transient failure.")
+	fs.DurationVar(&o.retryMax, "retry-max-delay", 10*time.Minute, "Longest back-off after repeated transient failures.")
+	fs.StringVar(&o.allowedHosts, strings.TrimPrefix(scim.AllowedHostsFlag, "--"), strings.Join(scim.DefaultAllowedHosts, ","),
 		"Comma-separated account console hosts (host or host:port) that may receive a SCIM token; no request is sent anywhere else.")
-	flag.BoolVar(&o.allowLoopbackHosts, strings.TrimPrefix(scim.AllowLoopbackHostsFlag, "--"), false,
+	fs.BoolVar(&o.allowLoopbackHosts, strings.TrimPrefix(scim.AllowLoopbackHostsFlag, "--"), false,
 		"Also allow loopback hosts (localhost, 127.0.0.0/8, ::1), over http or https: for local runs and tests only.")
 	zopts := zap.Options{}
-	zopts.BindFlags(flag.CommandLine)
-	flag.Parse()
+	zopts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, zopts, err
+	}
 	if o.secretNamespace == "" {
 		o.secretNamespace = os.Getenv("POD_NAMESPACE")
 	}
-	return o, zopts
+	shard, err := shardOf(o)
+	if err != nil {
+		return o, zopts, err
+	}
+	o.shard = shard
+	return o, zopts, nil
+}
+
+// shardOf reads the shard flags. The selector is parsed as kubectl parses -l.
+func shardOf(o options) (controller.Shard, error) {
+	var s controller.Shard
+	sel, err := labels.Parse(o.accountSelector)
+	if err != nil {
+		return s, fmt.Errorf("invalid --account-selector %q: %w", o.accountSelector, err)
+	}
+	if !sel.Empty() {
+		s.AccountSelector = sel
+	}
+	for _, ns := range strings.Split(o.watchNamespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns == "" {
+			continue
+		}
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			return s, fmt.Errorf("invalid namespace %q in --watch-namespaces: %s", ns, strings.Join(errs, "; "))
+		}
+		s.Namespaces = append(s.Namespaces, ns)
+	}
+	return s, nil
+}
+
+// leaderElectionID is --leader-election-id, or the one derived from the shard.
+func leaderElectionID(o options) string {
+	if o.leaderElectionID != "" {
+		return o.leaderElectionID
+	}
+	return o.shard.LeaderElectionID(defaultLeaderElectionID)
 }
 
 func main() {
@@ -127,8 +189,17 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	shard := o.shard
 	setupLog.Info("Starting databricks-scim-operator", "version", version, "secretNamespace", o.secretNamespace,
 		"allowedHosts", hosts, "allowLoopbackHosts", o.allowLoopbackHosts)
+	if shard.AccountSelector != nil || len(shard.Namespaces) > 0 {
+		selector := "(all)"
+		if shard.AccountSelector != nil {
+			selector = shard.AccountSelector.String()
+		}
+		setupLog.Info("Sharded: reconciling only the DatabricksAccounts and namespaces given", "accountSelector", selector,
+			"watchNamespaces", shard.Namespaces, "leaderElectionID", leaderElectionID(o))
+	}
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(o.kubeQPS), o.kubeBurst
 	mgr, err := ctrl.NewManager(cfg, managerOptions(o))
@@ -140,6 +211,7 @@ func run(ctx context.Context, o options) error {
 		UserAgent:       "databricks-scim-operator/" + version,
 		Controller:      ctrlOptions(o),
 		Hosts:           scim.HostPolicy{Allowed: hosts, AllowLoopback: o.allowLoopbackHosts},
+		Shard:           shard,
 	}); err != nil {
 		return err
 	}
@@ -169,21 +241,25 @@ func managerOptions(o options) ctrl.Options {
 	if o.metricsCertPath != "" {
 		metricsOpts.CertDir, metricsOpts.CertName, metricsOpts.KeyName = o.metricsCertPath, o.metricsCertName, o.metricsCertKey
 	}
+	cacheOpts := cache.Options{
+		// managedFields are never read here and cost memory at 10,000 objects.
+		DefaultTransform: cache.TransformStripManagedFields(),
+		// Only token Secrets are cached (and so listed and watched): labelled
+		// ones, in the operator's namespace. No other Secret can be read.
+		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: account.SecretCache(o.secretNamespace)},
+	}
+	// Sharded: only this shard's DatabricksAccounts, and identities only in
+	// --watch-namespaces.
+	o.shard.ApplyToCache(&cacheOpts)
 	return ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsOpts,
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,
-		LeaderElectionID:       "databricks-scim-operator.scimops.dev",
+		LeaderElectionID:       leaderElectionID(o),
 		// The lease lives beside the token Secrets, so leader election also works outside a cluster.
 		LeaderElectionNamespace: o.secretNamespace,
-		Cache: cache.Options{
-			// managedFields are never read here and cost memory at 10,000 objects.
-			DefaultTransform: cache.TransformStripManagedFields(),
-			// Only token Secrets are cached (and so listed and watched): labelled
-			// ones, in the operator's namespace. No other Secret can be read.
-			ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: account.SecretCache(o.secretNamespace)},
-		},
+		Cache:                   cacheOpts,
 	}
 }
 
