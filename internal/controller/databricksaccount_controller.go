@@ -205,9 +205,12 @@ func (r *DatabricksAccountReconciler) finalize(ctx context.Context, s *accountSt
 	return release()
 }
 
+// forget drops what this manager holds for an account it no longer
+// reconciles: deleted, or (sharded) moved to another shard's selector.
 func (r *DatabricksAccountReconciler) forget(name string) {
 	r.Registry.Forget(name)
 	r.verified.Forget(name)
+	metrics.ForgetAccount(name)
 }
 
 // recordReadiness exports how many identities of a kind are Ready.

@@ -67,3 +67,11 @@ func ObserveSCIMCall(account string, info scim.CallInfo) {
 		scimThrottled.WithLabelValues(account, verb).Inc()
 	}
 }
+
+// ForgetAccount drops the gauges of an account this manager no longer
+// reconciles (deleted, or moved to another shard), so that a sum over the
+// managers of a sharded setup does not count it twice. Counters and
+// histograms stay: they only ever grow, and a sum over managers is right.
+func ForgetAccount(account string) {
+	ManagedIdentities.DeletePartialMatch(prometheus.Labels{"account": account})
+}
