@@ -5,7 +5,9 @@
 # the end-to-end test and `make demo` is built from Go modules by
 # hack/controlplane/build.sh into the git-ignored bin/ (once; reused afterwards).
 
-IMG ?= ghcr.io/scimops/databricks-scim-operator:latest
+# The release (VERSION file): the image tag dist/install.yaml pins.
+RELEASE_VERSION := $(shell cat VERSION)
+IMG ?= ghcr.io/scimops/databricks-scim-operator:$(RELEASE_VERSION)
 CONTAINER_TOOL ?= docker
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -94,6 +96,5 @@ docker-build: ## Build the manager image (needs a container engine; nothing else
 	$(CONTAINER_TOOL) build -t $(IMG) .
 
 .PHONY: build-installer
-build-installer: manifests ## Render config/default with IMG into dist/install.yaml (needs kubectl with kustomize).
-	mkdir -p dist
-	kubectl kustomize config/default | sed 's#image: ghcr.io/scimops/databricks-scim-operator:latest#image: $(IMG)#' > dist/install.yaml
+build-installer: manifests ## Render config/default into dist/install.yaml with IMG (default: the VERSION tag), in Go (no kubectl).
+	go run ./hack/installer -image $(IMG) -o dist/install.yaml
