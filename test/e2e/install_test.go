@@ -53,7 +53,8 @@ const leaseName = "databricks-scim-operator.scimops.dev"
 // removing the chart as `helm uninstall` would (the CRDs and resources
 // stay), the release installer (`make build-installer`'s program, writing
 // into a temporary directory), whose manager applies the samples' deletion
-// policies.
+// policies. The API server also accepts the chart's fully customised render
+// in a server-side dry run.
 //
 // Emulation: the local control plane has no kubelet, so a Deployment never
 // gets pods. The test applies every rendered object (CRDs, ServiceAccount,
@@ -104,6 +105,23 @@ func TestPackagedInstall(t *testing.T) {
 	})
 	step("apply the chart's render and mint a token for its ServiceAccount", func() error {
 		return install(ctx, s, chart)
+	})
+	t.Run("the API server accepts the chart's fully customised render (server-side dry run)", func(t *testing.T) {
+		g := NewWithT(t)
+		custom := filepath.Join(s.Root, "internal", "helmchart", "testdata", "custom-values.yaml")
+		objs, err := helmchart.Render(ctx, s.Root, helmchart.Options{SkipCRDs: true, ValuesFiles: []string{custom}})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(localenv.EnsureNamespace(ctx, s.CP, "databricks-secrets")).To(Succeed()) // its secretNamespace
+		checked := 0
+		for _, o := range objs {
+			if o.GroupVersionKind().Group == "monitoring.coreos.com" {
+				continue // no Prometheus Operator CRDs here
+			}
+			err := c().Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("dry-run"), client.DryRunAll)
+			g.Expect(err).NotTo(HaveOccurred(), "%s", localenv.Describe(o))
+			checked++
+		}
+		g.Expect(checked).To(BeNumerically(">=", 10))
 	})
 	step("create the token Secret", func() error { return localenv.CreateTokenSecret(ctx, c(), s.Fake) })
 	var mgr *localenv.Manager
