@@ -5,9 +5,13 @@
 # the end-to-end test and `make demo` is built from Go modules by
 # hack/controlplane/build.sh into the git-ignored bin/ (once; reused afterwards).
 
-IMG ?= ghcr.io/scimops/databricks-scim-operator:latest
+# The release (VERSION file): the image tag dist/install.yaml pins and the
+# Helm chart's version and appVersion (a test keeps Chart.yaml equal to it).
+RELEASE_VERSION := $(shell cat VERSION)
+IMG ?= ghcr.io/scimops/databricks-scim-operator:$(RELEASE_VERSION)
 CONTAINER_TOOL ?= docker
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+CHART_DIR = charts/databricks-scim-operator
 
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= go tool controller-gen
@@ -28,8 +32,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs (config/crd/bases) and the manager ClusterRole (config/rbac/role.yaml) from markers.
+manifests: ## Generate CRDs (config/crd/bases, copied to the Helm chart's crds/) and the manager ClusterRole (config/rbac/role.yaml) from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./internal/controller/..." output:crd:artifacts:config=config/crd/bases
+	rm -f $(CHART_DIR)/crds/*.yaml && cp config/crd/bases/*.yaml $(CHART_DIR)/crds/
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods (zz_generated.deepcopy.go) from markers.
@@ -59,7 +64,7 @@ envtest: ## Build (once) the local kube-apiserver and etcd from Go modules; prin
 RACE_PKGS = ./internal/controller/... ./internal/inventory/... ./internal/account/... ./internal/scim/...
 
 .PHONY: test
-test: manifests generate vet ## Run every test: unit, envtest controllers (under -race) and the end-to-end test (builds the control plane on first run).
+test: manifests generate vet ## Run every test: unit, the Helm chart and installer renders, envtest controllers (under -race) and the end-to-end tests (builds the control plane on first run).
 	@assets=$$(hack/controlplane/build.sh) && \
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) -race $(RACE_PKGS) -coverprofile cover-race.out && \
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim) -coverprofile cover.out
@@ -94,6 +99,5 @@ docker-build: ## Build the manager image (needs a container engine; nothing else
 	$(CONTAINER_TOOL) build -t $(IMG) .
 
 .PHONY: build-installer
-build-installer: manifests ## Render config/default with IMG into dist/install.yaml (needs kubectl with kustomize).
-	mkdir -p dist
-	kubectl kustomize config/default | sed 's#image: ghcr.io/scimops/databricks-scim-operator:latest#image: $(IMG)#' > dist/install.yaml
+build-installer: manifests ## Render config/default into dist/install.yaml with IMG (default: the VERSION tag), in Go (no kubectl).
+	go run ./hack/installer -image $(IMG) -o dist/install.yaml

@@ -229,6 +229,26 @@ func applyOne(ctx context.Context, c client.Client, defaultNamespace string, o *
 	return nil
 }
 
+// Delete deletes objs (as `kubectl delete -f` would), putting namespaced
+// objects without a namespace into defaultNamespace. Missing objects are
+// no error.
+func Delete(ctx context.Context, c client.Client, defaultNamespace string, objs []*unstructured.Unstructured) error {
+	for _, o := range objs {
+		o = o.DeepCopy()
+		namespaced, err := c.IsObjectNamespaced(o)
+		if err != nil {
+			return fmt.Errorf("deleting %s: %w", Describe(o), err)
+		}
+		if namespaced && o.GetNamespace() == "" {
+			o.SetNamespace(defaultNamespace)
+		}
+		if err := c.Delete(ctx, o); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting %s: %w", Describe(o), err)
+		}
+	}
+	return nil
+}
+
 // Describe names an object like kubectl: kind/name or kind namespace/name.
 func Describe(o client.Object) string {
 	kind := o.GetObjectKind().GroupVersionKind().Kind

@@ -87,10 +87,22 @@ func (cp *ControlPlane) Kubectl(ctx context.Context, args ...string) ([]byte, er
 	return out, nil
 }
 
+// ControlPlaneOptions configure StartControlPlaneWith.
+type ControlPlaneOptions struct {
+	// SkipCRDs starts an empty API server: the caller installs the CRDs
+	// (e.g. from a Helm chart's render or the release installer).
+	SkipCRDs bool
+}
+
 // StartControlPlane starts etcd and kube-apiserver from the binaries in
 // AssetsDir(root), installs config/crd/bases and writes the admin kubeconfig
 // into dir. Stop it with Stop.
 func StartControlPlane(root, dir string) (*ControlPlane, error) {
+	return StartControlPlaneWith(root, dir, ControlPlaneOptions{})
+}
+
+// StartControlPlaneWith is StartControlPlane with options.
+func StartControlPlaneWith(root, dir string, opts ControlPlaneOptions) (*ControlPlane, error) {
 	assets, err := AssetsDir(root)
 	if err != nil {
 		return nil, err
@@ -102,12 +114,14 @@ func StartControlPlane(root, dir string) (*ControlPlane, error) {
 	}
 	env := &envtest.Environment{
 		UseExistingCluster:       new(false), // never a real cluster, whatever USE_EXISTING_CLUSTER says
-		CRDDirectoryPaths:        []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing:    true,
 		BinaryAssetsDirectory:    assets,
 		Scheme:                   Scheme,
 		ControlPlaneStartTimeout: 90 * time.Second, // 2 busy cores (make test) slow the first start
 		ControlPlaneStopTimeout:  30 * time.Second,
+	}
+	if !opts.SkipCRDs {
+		env.CRDDirectoryPaths = []string{filepath.Join(root, "config", "crd", "bases")}
 	}
 	env.CRDInstallOptions.Scheme = Scheme
 	// The control plane's output goes to a file, shown when something fails.

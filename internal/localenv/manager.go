@@ -32,6 +32,9 @@ type ManagerOptions struct {
 	// Args are the manager's flags. --health-probe-bind-address is added
 	// (a free loopback port) and --metrics-bind-address=0 unless given.
 	Args []string
+	// Env are extra environment variables (NAME=value), e.g. POD_NAMESPACE
+	// as a Deployment's downward API would set it (default: unset).
+	Env []string
 	// LogPath receives the manager's output (default dir/manager.log).
 	LogPath string
 	// StartTimeout bounds the wait for /readyz (default 60s).
@@ -76,7 +79,7 @@ func StartManager(ctx context.Context, bin, dir string, opts ManagerOptions) (*M
 	}
 	// The manager reads only what it is given: its kubeconfig, not the
 	// caller's cluster, and no in-cluster namespace.
-	env := []string{"KUBECONFIG=" + opts.Kubeconfig, "POD_NAMESPACE="}
+	env := mergeEnv([]string{"KUBECONFIG=" + opts.Kubeconfig, "POD_NAMESPACE="}, opts.Env)
 	p, err := StartProcess("manager", bin, args, env, opts.LogPath)
 	if err != nil {
 		return nil, err

@@ -73,6 +73,12 @@ func RenderRBAC(root string) ([]*unstructured.Unstructured, error) {
 
 // RBACOptions configure InstallOperatorRBAC.
 type RBACOptions struct {
+	// Objects, when set, are applied instead of config/rbac's operator
+	// objects: e.g. everything a Helm chart or the release installer renders
+	// (CRDs, RBAC, Service, Deployment). The one ServiceAccount among them is
+	// the manager's identity; its namespace (default OperatorNamespace) is
+	// created if missing.
+	Objects []*unstructured.Unstructured
 	// Mutate may change the rendered objects before they are applied, e.g.
 	// drop a rule to show that the manager needs it.
 	Mutate func(objs []*unstructured.Unstructured) error
@@ -80,8 +86,11 @@ type RBACOptions struct {
 	TokenTTL time.Duration
 }
 
-// Operator is the manager's identity: a ServiceAccount bound only to config/rbac.
+// Operator is the manager's identity: a ServiceAccount bound only to config/rbac
+// (or to the RBAC among RBACOptions.Objects).
 type Operator struct {
+	// Namespace and ServiceAccount name the ServiceAccount.
+	Namespace, ServiceAccount string
 	// Username is system:serviceaccount:<namespace>:<name>.
 	Username string
 	// Kubeconfig is a kubeconfig file that authenticates with the
@@ -89,51 +98,54 @@ type Operator struct {
 	Kubeconfig string
 	// Config is the same as a rest.Config.
 	Config *rest.Config
-	// Objects are the RBAC objects that were applied.
+	// Objects are the objects that were applied.
 	Objects []*unstructured.Unstructured
 }
 
 // InstallOperatorRBAC creates the operator namespace, applies the manager's
-// RBAC rendered from config/rbac (see RenderRBAC), mints a token for its
-// ServiceAccount with the TokenRequest API and writes a kubeconfig for it
-// into dir. It then checks with the API server that the token authenticates
+// RBAC rendered from config/rbac (see RenderRBAC) or opts.Objects, mints a
+// token for its ServiceAccount with the TokenRequest API and writes a
+// kubeconfig for it into dir. It then checks with the API server that the token authenticates
 // as the ServiceAccount and that RBAC is enforced (the ServiceAccount may read
 // Secrets in its own namespace only). Calling it again re-applies the RBAC
 // (e.g. mutated) and mints a new token.
 func InstallOperatorRBAC(ctx context.Context, root, dir string, cp *ControlPlane, opts RBACOptions) (*Operator, error) {
-	objs, err := RenderRBAC(root)
-	if err != nil {
-		return nil, err
+	objs := opts.Objects
+	if objs == nil {
+		var err error
+		if objs, err = RenderRBAC(root); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Mutate != nil {
 		if err := opts.Mutate(objs); err != nil {
 			return nil, err
 		}
 	}
+	namespace, name, err := serviceAccountOf(objs)
+	if err != nil {
+		return nil, err
+	}
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 7 * 24 * time.Hour
 	}
-	if err := EnsureNamespace(ctx, cp, OperatorNamespace); err != nil {
+	if err := EnsureNamespace(ctx, cp, namespace); err != nil {
 		return nil, err
 	}
-	if err := Apply(ctx, cp.Client, OperatorNamespace, objs); err != nil {
+	if err := Apply(ctx, cp.Client, namespace, objs); err != nil {
 		return nil, err
 	}
-	tr, err := cp.Clientset.CoreV1().ServiceAccounts(OperatorNamespace).CreateToken(ctx, ServiceAccountName, &authenticationv1.TokenRequest{
-		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: new(int64(opts.TokenTTL.Seconds()))},
-	}, metav1.CreateOptions{})
+	cfg, err := ServiceAccountConfig(ctx, cp, namespace, name, opts.TokenTTL)
 	if err != nil {
-		return nil, fmt.Errorf("minting a token for ServiceAccount %s/%s (TokenRequest API): %w", OperatorNamespace, ServiceAccountName, err)
+		return nil, err
 	}
 	op := &Operator{
-		Username:   "system:serviceaccount:" + OperatorNamespace + ":" + ServiceAccountName,
-		Kubeconfig: filepath.Join(dir, "operator.kubeconfig"),
-		Config: &rest.Config{
-			Host:            cp.Config.Host,
-			BearerToken:     tr.Status.Token,
-			TLSClientConfig: rest.TLSClientConfig{CAData: cp.Config.CAData},
-		},
-		Objects: objs,
+		Namespace:      namespace,
+		ServiceAccount: name,
+		Username:       "system:serviceaccount:" + namespace + ":" + name,
+		Kubeconfig:     filepath.Join(dir, "operator.kubeconfig"),
+		Config:         cfg,
+		Objects:        objs,
 	}
 	if err := WriteKubeconfig(op.Kubeconfig, op.Config, "operator"); err != nil {
 		return nil, err
@@ -142,6 +154,41 @@ func InstallOperatorRBAC(ctx context.Context, root, dir string, cp *ControlPlane
 		return nil, err
 	}
 	return op, nil
+}
+
+// serviceAccountOf returns the namespace and name of the one ServiceAccount in objs.
+func serviceAccountOf(objs []*unstructured.Unstructured) (namespace, name string, err error) {
+	var found []string
+	for _, o := range objs {
+		if o.GetKind() == "ServiceAccount" && o.GroupVersionKind().Group == "" {
+			namespace, name = o.GetNamespace(), o.GetName()
+			found = append(found, name)
+		}
+	}
+	if len(found) != 1 {
+		return "", "", fmt.Errorf("want exactly one ServiceAccount (the manager's) among the objects, found %d: %v", len(found), found)
+	}
+	if namespace == "" {
+		namespace = OperatorNamespace
+	}
+	return namespace, name, nil
+}
+
+// ServiceAccountConfig mints a token for the ServiceAccount namespace/name
+// with the TokenRequest API and returns a rest.Config that authenticates
+// with it.
+func ServiceAccountConfig(ctx context.Context, cp *ControlPlane, namespace, name string, ttl time.Duration) (*rest.Config, error) {
+	tr, err := cp.Clientset.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, name, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: new(int64(ttl.Seconds()))},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("minting a token for ServiceAccount %s/%s (TokenRequest API): %w", namespace, name, err)
+	}
+	return &rest.Config{
+		Host:            cp.Config.Host,
+		BearerToken:     tr.Status.Token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: cp.Config.CAData},
+	}, nil
 }
 
 // verify checks the token's identity and that RBAC is enforced for it.
@@ -160,7 +207,7 @@ func (op *Operator) verify(ctx context.Context) error {
 	checks := []struct {
 		ns      string
 		allowed bool
-	}{{OperatorNamespace, true}, {metav1.NamespaceDefault, false}}
+	}{{op.Namespace, true}, {metav1.NamespaceDefault, false}}
 	for _, c := range checks {
 		allowed, err := CanI(ctx, op.Config, "list", "", "secrets", "", c.ns)
 		if err != nil {

@@ -115,7 +115,12 @@ func (s *Stack) Binary(ctx context.Context, b Binary) (string, error) {
 
 // StartControlPlane starts etcd and kube-apiserver with the CRDs installed.
 func (s *Stack) StartControlPlane() error {
-	cp, err := StartControlPlane(s.Root, s.Dir)
+	return s.StartControlPlaneWith(ControlPlaneOptions{})
+}
+
+// StartControlPlaneWith starts etcd and kube-apiserver with options.
+func (s *Stack) StartControlPlaneWith(opts ControlPlaneOptions) error {
+	cp, err := StartControlPlaneWith(s.Root, s.Dir, opts)
 	if err != nil {
 		return err
 	}

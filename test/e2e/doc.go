@@ -19,6 +19,8 @@ limitations under the License.
 // a ServiceAccount bound only to the RBAC rendered from config/rbac; the fake
 // Databricks account SCIM server runs as its own process (cmd/scimfake); the
 // test applies config/samples as a user would and checks what reaches the
-// fake account. It is a plain `go test` (part of `make test`) and needs the
-// local control plane that hack/controlplane/build.sh builds.
+// fake account. TestPackagedInstall does the same with what users install:
+// the Helm chart's default render and the release installer (see
+// docs/install.md). It is a plain `go test` (part of `make test`) and needs
+// the local control plane that hack/controlplane/build.sh builds.
 package e2e
