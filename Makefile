@@ -69,6 +69,16 @@ test: manifests generate vet ## Run every test: unit, the Helm chart and install
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) -race $(RACE_PKGS) -coverprofile cover-race.out && \
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim) -coverprofile cover.out
 
+# The objects test/health checks Argo CD's and Flux's verdicts on are captured
+# from the controller suite's specs labelled health-fixtures.
+HEALTH_FIXTURES = $(CURDIR)/test/health/testdata
+
+.PHONY: health-fixtures
+health-fixtures: ## Re-capture test/health/testdata from real runs of the controller suite (envtest).
+	@assets=$$(hack/controlplane/build.sh) && rm -f $(HEALTH_FIXTURES)/*.yaml && \
+	KUBEBUILDER_ASSETS="$$assets" CAPTURE_HEALTH_FIXTURES=$(HEALTH_FIXTURES) \
+		go test -count=1 ./internal/controller/ -run TestControllers -ginkgo.label-filter=health-fixtures
+
 .PHONY: vulncheck
 vulncheck: ## Offline govulncheck of ./... against the pinned golang.org/x/vulndb module; fails on called vulnerabilities in go.mod's modules.
 	@hack/vulncheck.sh

@@ -77,6 +77,10 @@ type Registry struct {
 	Notify func(accounts []string, ids []string)
 	// Observer receives every SCIM call with the DatabricksAccount name, for metrics.
 	Observer func(account string, info scim.CallInfo)
+	// Synced receives, after every re-list of an endpoint's inventory, the
+	// DatabricksAccount names bound to it and when its last successful
+	// re-list started (see inventory.Inventory.OnRefresh), for metrics.
+	Synced func(accounts []string, lastSuccess time.Time)
 
 	mu        sync.Mutex
 	accounts  map[string]*Account // by DatabricksAccount name
@@ -231,6 +235,9 @@ func (r *Registry) newInventory(key string) *inventory.Inventory {
 	inv := inventory.New(r.WriteShield)
 	log := ctrl.Log.WithName("inventory").WithValues("endpoint", hostOf(key))
 	inv.OnError = func(err error) { log.Error(err, "Background re-list failed; the next reconcile retries") }
+	if r.Synced != nil {
+		inv.OnRefresh = func(at time.Time) { r.Synced(r.namesOn(key), at) }
+	}
 	if r.Notify != nil {
 		inv.OnChange = func(ids []string) {
 			log.V(1).Info("Re-list found remote changes", "objects", len(ids))

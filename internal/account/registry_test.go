@@ -17,6 +17,8 @@ limitations under the License.
 package account
 
 import (
+	"context"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +28,7 @@ import (
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
+	"github.com/scimops/databricks-scim-operator/internal/scim/scimfake"
 )
 
 func TestEndpointOfNamesOneAccountOnce(t *testing.T) {
@@ -136,4 +139,47 @@ func TestRegistryAppliesTheLowestRatePerClass(t *testing.T) {
 	delete(ep.limits, "a")
 	ep.applyLimits()
 	g.Expect(ep.effectiveLimits()).To(Equal(scim.Limits{Patch: 3, Write: 2}))
+}
+
+func TestRegistryReportsEachSyncToEveryNameOfTheAccount(t *testing.T) {
+	g := NewWithT(t)
+	const id = "11111111-0000-4000-8000-000000000001"
+	f := scimfake.New(scimfake.Options{AccountID: id, Tokens: []string{"t"}})
+	srv := f.Start()
+	t.Cleanup(srv.Close)
+	type report struct {
+		names []string
+		at    time.Time
+	}
+	var (
+		mu      sync.Mutex
+		reports []report
+	)
+	r := &Registry{
+		Hosts: scim.HostPolicy{AllowLoopback: true},
+		NewClient: func(cfg scim.Config) (scim.Client, error) {
+			cfg.Token = scim.StaticToken("t")
+			return scim.New(cfg)
+		},
+		Synced: func(names []string, at time.Time) {
+			sort.Strings(names)
+			mu.Lock()
+			defer mu.Unlock()
+			reports = append(reports, report{names, at})
+		},
+	}
+	a, err := r.For(account("team-a", srv.URL, id))
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = r.For(account("team-b", srv.URL, id))
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = r.For(account("elsewhere", srv.URL, "22222222-0000-4000-8000-000000000002"))
+	g.Expect(err).NotTo(HaveOccurred())
+
+	before := time.Now()
+	g.Expect(a.Inventory.EnsureFresh(context.Background(), a.Client, time.Hour)).To(Succeed())
+	mu.Lock()
+	defer mu.Unlock()
+	g.Expect(reports).To(HaveLen(1))
+	g.Expect(reports[0].names).To(Equal([]string{"team-a", "team-b"}), "both objects name the account; the other account is not reported")
+	g.Expect(reports[0].at).To(BeTemporally(">=", before))
 }

@@ -213,18 +213,30 @@ func (r *DatabricksAccountReconciler) forget(name string) {
 	metrics.ForgetAccount(name)
 }
 
-// recordReadiness exports how many identities of a kind are Ready.
+// recordReadiness exports how many identities of a kind are Ready, and since
+// when the longest-waiting other one (not suspended) has not been.
 func recordReadiness(account, kind string, list client.ObjectList) {
-	var ready, notReady float64
+	var r metrics.Readiness
 	_ = forEachItem(list, func(o client.Object) {
-		if meta.IsStatusConditionTrue(o.(v1.Identity).GetIdentityStatus().Conditions, v1.ConditionReady) {
-			ready++
-		} else {
-			notReady++
+		id := o.(v1.Identity)
+		c := meta.FindStatusCondition(id.GetIdentityStatus().Conditions, v1.ConditionReady)
+		if c != nil && c.Status == metav1.ConditionTrue {
+			r.Ready++
+			return
+		}
+		r.NotReady++
+		if id.IsSuspended() {
+			return
+		}
+		since := o.GetCreationTimestamp().Time
+		if c != nil {
+			since = c.LastTransitionTime.Time
+		}
+		if r.OldestNotReady.IsZero() || since.Before(r.OldestNotReady) {
+			r.OldestNotReady = since
 		}
 	})
-	metrics.ManagedIdentities.WithLabelValues(account, kind, "true").Set(ready)
-	metrics.ManagedIdentities.WithLabelValues(account, kind, "false").Set(notReady)
+	metrics.RecordReadiness(account, kind, r)
 }
 
 func (r *DatabricksAccountReconciler) finish(ctx context.Context, acct *v1.DatabricksAccount, before *v1.DatabricksAccount, o outcome) error {
@@ -232,6 +244,7 @@ func (r *DatabricksAccountReconciler) finish(ctx context.Context, acct *v1.Datab
 	if o.concluded() {
 		acct.Status.ObservedGeneration = acct.Generation
 	}
+	metrics.RecordAccount(acct.Name, o.ready(), o.reason, account.SyncInterval(acct))
 	if readyChanged {
 		eventType := corev1.EventTypeNormal
 		if !o.ready() {
@@ -251,9 +264,9 @@ func (r *DatabricksAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.DatabricksAccount{}, builder.WithPredicates(specOrRequestChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.accountsUsingSecret)).
-		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(createdOrDeleted())).
-		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(createdOrDeleted())).
-		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(createdOrDeleted())).
+		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(countsOrReadinessChanged())).
+		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(countsOrReadinessChanged())).
+		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(countsOrReadinessChanged())).
 		WithOptions(r.Options).
 		Named("databricksaccount").
 		Complete(r)

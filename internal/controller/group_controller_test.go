@@ -54,7 +54,7 @@ func remoteMembers(g Gomega, s *scenario, displayName string) []string {
 var _ = Describe("Group", func() {
 	ctx := context.Background()
 
-	It("creates nested groups with their members inside the create, then deletes them", func() {
+	It("creates nested groups with their members inside the create, then deletes them", Label(healthFixtures), func() {
 		s := newScenario(withPermissions())
 		alice := s.user("alice", "alice@example.com")
 		robot := s.servicePrincipal("robot", "robot")
@@ -67,6 +67,7 @@ var _ = Describe("Group", func() {
 		eng := s.group("eng", "engineers", []v1.GroupMember{userRef("alice"), spRef("robot"), {UserName: "outside@example.com"}})
 		Expect(k8sClient.Create(ctx, eng)).To(Succeed())
 		expectCurrent(eng)
+		captureHealthFixture("group-ready", eng)
 		Expect(eng.Status.MemberCount).To(Equal(int32(3)))
 		Eventually(func(g Gomega) []string { return remoteMembers(g, s, "engineers") }).Should(ConsistOf(alice.Status.ID, robot.Status.ID, external.ID))
 		expectQuiet(s.fake)
@@ -88,7 +89,7 @@ var _ = Describe("Group", func() {
 		Eventually(func() bool { _, ok := s.fake.GroupByName("platform"); return ok }).Should(BeFalse())
 	})
 
-	It("applies the members that resolve, reports the rest, and adds them when they appear", func() {
+	It("applies the members that resolve, reports the rest, and adds them when they appear", Label(healthFixtures), func() {
 		s := newScenario()
 		alice := s.user("alice", "alice@example.com")
 		Expect(k8sClient.Create(ctx, alice)).To(Succeed())
@@ -96,6 +97,7 @@ var _ = Describe("Group", func() {
 		g := s.group("team", "team", []v1.GroupMember{userRef("alice"), userRef("late"), {UserName: "nobody@example.com"}})
 		Expect(k8sClient.Create(ctx, g)).To(Succeed())
 		expectReason(g, metav1.ConditionFalse, v1.ReasonMembersUnresolved)
+		captureHealthFixture("group-membersunresolved", g)
 		Expect(g.Status.UnresolvedMembers).To(ConsistOf(
 			v1.UnresolvedMember{Member: "userRef:late", Reason: "User " + s.namespace + "/late not found"},
 			v1.UnresolvedMember{Member: "userName:nobody@example.com", Reason: "no user \"nobody@example.com\" in the account"},
@@ -112,13 +114,14 @@ var _ = Describe("Group", func() {
 		}).Should(HaveLen(1))
 	})
 
-	It("reports a nesting cycle instead of applying it", func() {
+	It("reports a nesting cycle instead of applying it", Label(healthFixtures), func() {
 		s := newScenario()
 		a := s.group("a", "group-a", []v1.GroupMember{groupRef("b")})
 		b := s.group("b", "group-b", []v1.GroupMember{groupRef("a")})
 		Expect(k8sClient.Create(ctx, a)).To(Succeed())
 		Expect(k8sClient.Create(ctx, b)).To(Succeed())
 		expectReason(a, metav1.ConditionFalse, v1.ReasonMembershipCycle)
+		captureHealthFixture("group-membershipcycle", a)
 		expectReason(b, metav1.ConditionFalse, v1.ReasonMembershipCycle)
 		Expect(readyOf(a).Message).To(ContainSubstring("would form a cycle: group-a -> group-b -> group-a"))
 		Eventually(func(g Gomega) []string { return remoteMembers(g, s, "group-a") }).Should(BeEmpty())

@@ -35,12 +35,14 @@ import (
 var _ = Describe("Policies", func() {
 	ctx := context.Background()
 
-	It("reports an existing user as AlreadyExists with adoptionPolicy Never, and adopts it with IfExists", func() {
+	It("reports an existing user as AlreadyExists with adoptionPolicy Never, and adopts it with IfExists", Label(healthFixtures), func() {
 		s := newScenario(withPermissions())
 		existing := s.fake.SeedUser(scim.User{UserName: "carol@example.com", DisplayName: "Carol"})
 		u := s.user("carol", "carol@example.com", func(u *v1.User) { u.Spec.DisplayName = "Carol C." })
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
 		expectReason(u, metav1.ConditionFalse, v1.ReasonAlreadyExists)
+		captureHealthFixture("user-alreadyexists", u)
+		captureHealthFixture("user-alreadyexists-newer-generation", u, bumpGeneration)
 		Expect(readyOf(u).Message).To(ContainSubstring("set spec.adoptionPolicy: IfExists to adopt it"))
 		Expect(u.Status.ID).To(BeEmpty())
 		expectQuiet(s.fake)
@@ -112,7 +114,7 @@ var _ = Describe("Policies", func() {
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(BeZero())
 	})
 
-	It("never writes with managementPolicy Observe", func() {
+	It("never writes with managementPolicy Observe", Label(healthFixtures), func() {
 		s := newScenario()
 		existing := s.fake.SeedUser(scim.User{UserName: "frank@example.com", DisplayName: "Frank", Active: ptr.To(false)})
 		u := s.user("frank", "frank@example.com", func(u *v1.User) {
@@ -128,6 +130,7 @@ var _ = Describe("Policies", func() {
 		missing := s.user("ghost", "ghost@example.com", func(u *v1.User) { u.Spec.ManagementPolicy = v1.ManagementObserve })
 		Expect(k8sClient.Create(ctx, missing)).To(Succeed())
 		expectReason(missing, metav1.ConditionFalse, v1.ReasonNotFound)
+		captureHealthFixture("user-observe-notfound", missing)
 
 		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
 		Eventually(func() bool { return apierrorsIsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &v1.User{})) }).Should(BeTrue())
@@ -185,7 +188,7 @@ var _ = Describe("Policies", func() {
 		Expect(r.IsActive()).To(BeTrue())
 	})
 
-	It("lets the oldest resource own a remote object and reports the others as Conflict", func() {
+	It("lets the oldest resource own a remote object and reports the others as Conflict", Label(healthFixtures), func() {
 		s := newScenario(withPermissions())
 		first := s.user("gina", "gina@example.com")
 		Expect(k8sClient.Create(ctx, first)).To(Succeed())
@@ -196,6 +199,7 @@ var _ = Describe("Policies", func() {
 		second := s.user("gina", "GINA@example.com", func(u *v1.User) { u.Namespace = otherNS; u.Spec.DisplayName = "Imposter" })
 		Expect(k8sClient.Create(ctx, second)).To(Succeed())
 		expectReason(second, metav1.ConditionFalse, v1.ReasonConflict)
+		captureHealthFixture("user-conflict", second)
 		Expect(readyOf(second).Message).To(ContainSubstring(s.namespace + "/gina"))
 		Expect(second.Status.ID).To(BeEmpty())
 		expectQuiet(s.fake)
@@ -209,7 +213,7 @@ var _ = Describe("Policies", func() {
 		Expect(k8sClient.Delete(ctx, second)).To(Succeed())
 	})
 
-	It("refuses a namespace outside the account's namespaceSelector", func() {
+	It("refuses a namespace outside the account's namespaceSelector", Label(healthFixtures), func() {
 		s := newScenario()
 		acct := &v1.DatabricksAccount{ObjectMeta: metav1.ObjectMeta{Name: s.account}}
 		patchObject(acct, func(a *v1.DatabricksAccount) {
@@ -219,6 +223,7 @@ var _ = Describe("Policies", func() {
 		u := s.user("henry", "henry@example.com")
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
 		expectReason(u, metav1.ConditionFalse, v1.ReasonNamespaceNotAllowed)
+		captureHealthFixture("user-namespacenotallowed", u)
 		expectQuiet(s.fake)
 		Expect(s.fake.Writes()).To(BeZero())
 

@@ -52,7 +52,7 @@ func statusCount(f *scimfake.Server, code int) int {
 var _ = Describe("DatabricksAccount", func() {
 	ctx := context.Background()
 
-	It("reports a missing Secret, an invalid token, and recovers when the Secret is fixed", func() {
+	It("reports a missing Secret, an invalid token, and recovers when the Secret is fixed", Label(healthFixtures), func() {
 		f := scimfake.New(scimfake.Options{AccountID: "11111111-0000-4000-8000-000000000001", Tokens: []string{"good"}})
 		srv := f.Start()
 		DeferCleanup(srv.Close)
@@ -64,6 +64,7 @@ var _ = Describe("DatabricksAccount", func() {
 		Expect(k8sClient.Create(ctx, acct)).To(Succeed())
 		DeferCleanup(func() { Expect(k8sClient.Delete(ctx, acct)).To(Succeed()) })
 		Eventually(func(g Gomega) string { c := accountReady(g, name); g.Expect(c).NotTo(BeNil()); return c.Reason }).Should(Equal(v1.ReasonTokenSecretNotFound))
+		captureAccountFixture("databricksaccount-tokensecretnotfound", name)
 
 		By("an unlabelled Secret is never read, and the condition says why")
 		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: secretNamespace}, Data: map[string][]byte{"token": []byte("wrong-token")}}

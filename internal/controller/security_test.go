@@ -110,7 +110,7 @@ var _ = Describe("Tenant isolation", func() {
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "status is operator state; got %v", err)
 	})
 
-	It("refuses accountAdmin without the permission, with no SCIM write, and applies it once granted", func() {
+	It("refuses accountAdmin without the permission, with no SCIM write, and applies it once granted", Label(healthFixtures), func() {
 		s := newScenario()
 		s.fake.SeedUser(scim.User{UserName: "mallory@example.com"})
 		g := s.group("escalate", "escalate", []v1.GroupMember{{UserName: "mallory@example.com"}}, func(g *v1.Group) { g.Spec.AccountAdmin = ptr.To(true) })
@@ -122,6 +122,7 @@ var _ = Describe("Tenant isolation", func() {
 			Expect(meta.IsStatusConditionTrue(obj.GetIdentityStatus().Conditions, v1.ConditionStalled)).To(BeTrue())
 			Expect(readyOf(obj).Message).To(ContainSubstring("spec.permissions.accountAdmin.namespaceSelector"))
 		}
+		captureHealthFixture("user-notpermitted", u)
 		Expect(s.fake.Writes()).To(BeZero())
 
 		By("granting it to namespaces with a label, then labelling this one")
@@ -256,18 +257,19 @@ var _ = Describe("Tenant isolation", func() {
 		Expect(requestsTo(s.fake, http.MethodPost, "/Users")).To(Equal(1))
 	})
 
-	It("adopts no service principal whose displayName several share (Ambiguous)", func() {
+	It("adopts no service principal whose displayName several share (Ambiguous)", Label(healthFixtures), func() {
 		s := newScenario(withPermissions())
 		s.fake.SeedServicePrincipal(scim.ServicePrincipal{DisplayName: "dup", ApplicationID: "0b1c2d3e-0000-4000-8000-000000000001"})
 		s.fake.SeedServicePrincipal(scim.ServicePrincipal{DisplayName: "dup", ApplicationID: "0b1c2d3e-0000-4000-8000-000000000002"})
 		sp := s.servicePrincipal("dup", "dup", func(sp *v1.ServicePrincipal) { sp.Spec.AdoptionPolicy = v1.AdoptionIfExists })
 		Expect(k8sClient.Create(ctx, sp)).To(Succeed())
 		expectReason(sp, metav1.ConditionFalse, v1.ReasonAmbiguous)
+		captureHealthFixture("serviceprincipal-ambiguous", sp)
 		Expect(sp.Status.ID).To(BeEmpty())
 		Expect(s.fake.Writes()).To(BeZero())
 	})
 
-	It("sends no token to a host outside the allow list", func() {
+	It("sends no token to a host outside the allow list", Label(healthFixtures), func() {
 		for _, host := range []string{"https://169.254.169.254", "https://kubernetes.default.svc"} {
 			name := fmt.Sprintf("exfil-%d", seq.Add(1))
 			secret := tokenSecret(name, "precious")
@@ -284,6 +286,9 @@ var _ = Describe("Tenant isolation", func() {
 				return c.Reason
 			}).Should(Equal(v1.ReasonHostNotAllowed), host)
 			Expect(accountReady(Default, name).Message).To(ContainSubstring("--allowed-hosts"))
+			if host == "https://169.254.169.254" {
+				captureAccountFixture("databricksaccount-hostnotallowed", name)
+			}
 		}
 	})
 

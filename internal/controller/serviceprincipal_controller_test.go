@@ -32,11 +32,12 @@ import (
 var _ = Describe("ServicePrincipal", func() {
 	ctx := context.Background()
 
-	It("creates a Databricks-managed principal, records its generated applicationId, updates and deletes it", func() {
+	It("creates a Databricks-managed principal, records its generated applicationId, updates and deletes it", Label(healthFixtures), func() {
 		s := newScenario(withPermissions())
 		sp := s.servicePrincipal("etl", "etl-pipeline", func(sp *v1.ServicePrincipal) { sp.Spec.DeletionPolicy = v1.PrincipalDelete })
 		Expect(k8sClient.Create(ctx, sp)).To(Succeed())
 		expectCurrent(sp)
+		captureHealthFixture("serviceprincipal-ready", sp)
 		remote, ok := s.fake.ServicePrincipal(sp.Status.ID)
 		Expect(ok).To(BeTrue())
 		Expect(remote.DisplayName).To(Equal("etl-pipeline"))

@@ -74,6 +74,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 		WriteShield: cfg.WriteShield,
 		UserAgent:   cfg.UserAgent,
 		Observer:    metrics.ObserveSCIMCall,
+		Synced:      metrics.RecordSync,
 		Notify:      changes.notify,
 	}
 	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: mgr.GetEventRecorder("databricksaccount-controller"), Options: cfg.Controller}

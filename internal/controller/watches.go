@@ -22,6 +22,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -230,13 +231,32 @@ func deletedOnly() predicate.Predicate {
 	}
 }
 
-// createdOrDeleted passes creations, deletions and the start of a deletion.
-func createdOrDeleted() predicate.Predicate {
+// countsOrReadinessChanged passes what the account's identity counts and
+// readiness metrics depend on: creates, deletes, a flip of Ready, and
+// spec.suspend changes. An account reconcile it causes reads only the cache
+// (the token check is cached for the sync interval) and writes nothing when
+// the counts did not change.
+func countsOrReadinessChanged() predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e cevent.UpdateEvent) bool {
-			return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+			if e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero() {
+				return true
+			}
+			was, ok := e.ObjectOld.(v1.Identity)
+			is, ok2 := e.ObjectNew.(v1.Identity)
+			if !ok || !ok2 {
+				return false
+			}
+			return readyStatus(was) != readyStatus(is) || was.IsSuspended() != is.IsSuspended()
 		},
 	}
+}
+
+func readyStatus(id v1.Identity) metav1.ConditionStatus {
+	if c := meta.FindStatusCondition(id.GetIdentityStatus().Conditions, v1.ConditionReady); c != nil {
+		return c.Status
+	}
+	return ""
 }
 
 // scimIDChanged passes updates that change status.id, and creates and deletes:

@@ -58,9 +58,17 @@ type Inventory struct {
 	OnChange func(ids []string)
 	// OnError receives a failed background re-list.
 	OnError func(error)
+	// OnRefresh receives, after every re-list attempt (successful or not),
+	// when the last successful re-list started; before the first success,
+	// when the first attempt started. It feeds the staleness metric, so an
+	// account that never lists successfully still ages.
+	OnRefresh func(lastSuccess time.Time)
 
 	failedAt time.Time // last failed re-list: the next waits refreshBackoff
 	lastErr  error
+	// lastSuccess is when the last successful re-list started (not reset by
+	// Invalidate); firstAttempt is when the first re-list started.
+	lastSuccess, firstAttempt time.Time
 }
 
 // refreshBackoff spaces re-lists after a failure, so a broken listing does
@@ -190,6 +198,12 @@ func (inv *Inventory) age() time.Duration {
 
 func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 	started := time.Now()
+	inv.mu.Lock()
+	if inv.firstAttempt.IsZero() {
+		inv.firstAttempt = started
+	}
+	inv.mu.Unlock()
+	defer inv.reportRefresh()
 	next := newSnapshot()
 	if err := c.ListUsers(ctx, scim.ListOptions{Attributes: userAttributes}, func(u scim.User) error {
 		next.putUser(&u)
@@ -219,12 +233,28 @@ func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 	}
 	inv.snap = next
 	inv.refreshedAt = started
+	inv.lastSuccess = started
 	inv.lastErr = nil
 	inv.mu.Unlock()
 	if len(changed) > 0 && inv.OnChange != nil {
 		inv.OnChange(changed)
 	}
 	return nil
+}
+
+// reportRefresh tells OnRefresh when the last successful re-list started
+// (or, before the first success, the first attempt).
+func (inv *Inventory) reportRefresh() {
+	if inv.OnRefresh == nil {
+		return
+	}
+	inv.mu.RLock()
+	at := inv.lastSuccess
+	if at.IsZero() {
+		at = inv.firstAttempt
+	}
+	inv.mu.RUnlock()
+	inv.OnRefresh(at)
 }
 
 // changedIDs lists the SCIM ids whose listed state differs between two

@@ -105,3 +105,34 @@ func TestInventoryRelistsInTheBackground(t *testing.T) {
 	g.Expect(time.Since(start)).To(BeNumerically("<", 100*time.Millisecond), "a later re-list does not block the caller")
 	g.Eventually(lists, 5*time.Second).Should(Equal(6))
 }
+
+func TestInventoryReportsWhenItLastListedSuccessfully(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	inv, f, good := newInventoryFixture(t, time.Nanosecond)
+	bad, err := scim.New(scim.Config{Host: f.URL(), AccountID: f.AccountID(), Token: scim.StaticToken("wrong"), Hosts: scim.HostPolicy{AllowLoopback: true},
+		Limits: scim.Limits{Get: -1, List: -1, Patch: -1, Write: -1}})
+	g.Expect(err).NotTo(HaveOccurred())
+	var reported []time.Time
+	inv.OnRefresh = func(at time.Time) { reported = append(reported, at) }
+
+	before := time.Now()
+	g.Expect(inv.refresh(ctx, bad)).NotTo(Succeed())
+	g.Expect(reported).To(HaveLen(1), "a failed first attempt is reported too")
+	first := reported[0]
+	g.Expect(first).To(BeTemporally(">=", before), "before any success: when the first attempt started")
+
+	g.Expect(inv.refresh(ctx, bad)).NotTo(Succeed())
+	g.Expect(reported).To(HaveLen(2))
+	g.Expect(reported[1]).To(Equal(first), "failures never move it forward")
+
+	g.Expect(inv.refresh(ctx, good)).To(Succeed())
+	g.Expect(reported).To(HaveLen(3))
+	ok := reported[2]
+	g.Expect(ok).To(BeTemporally(">", first), "a success moves it to that re-list's start")
+
+	inv.Invalidate()
+	g.Expect(inv.refresh(ctx, bad)).NotTo(Succeed())
+	g.Expect(reported).To(HaveLen(4))
+	g.Expect(reported[3]).To(Equal(ok), "a later failure (even after Invalidate) keeps the last success")
+}
