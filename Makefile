@@ -32,9 +32,10 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs (config/crd/bases, copied to the Helm chart's crds/) and the manager ClusterRole (config/rbac/role.yaml) from markers.
+manifests: ## Generate CRDs (config/crd/bases, copied to the Helm chart's crds/; the alert rules copied to its files/) and the manager ClusterRole (config/rbac/role.yaml) from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./internal/controller/..." output:crd:artifacts:config=config/crd/bases
 	rm -f $(CHART_DIR)/crds/*.yaml && cp config/crd/bases/*.yaml $(CHART_DIR)/crds/
+	cp config/prometheus/rules.yaml $(CHART_DIR)/files/prometheus-rules.yaml
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods (zz_generated.deepcopy.go) from markers.

@@ -56,31 +56,46 @@ func TestDefaultRenderMatchesConfigDefault(t *testing.T) {
 	compareObjects(t, chart, kustomized, version, []string{"Namespace//" + Namespace})
 }
 
-// The optional ServiceMonitor and NetworkPolicy render what config/prometheus
-// and config/network-policy render through config/default's namespace and
-// name prefix.
+// The optional ServiceMonitor, PrometheusRule and NetworkPolicy render what
+// config/prometheus and config/network-policy render through config/default's
+// namespace and name prefix.
 func TestOptionalPartsMatchConfig(t *testing.T) {
 	root, version := repoRoot(t), releaseVersion(t)
 	chart := render(t, Options{SkipCRDs: true, Values: map[string]any{
 		"serviceMonitor": map[string]any{"enabled": true},
+		"prometheusRule": map[string]any{"enabled": true},
 		"networkPolicy":  map[string]any{"enabled": true},
 	}})
-	for _, dir := range []string{"prometheus", "network-policy"} {
+	for dir, kinds := range map[string][]string{
+		"prometheus":     {"PrometheusRule", "ServiceMonitor"},
+		"network-policy": {"NetworkPolicy"},
+	} {
 		kustomized, err := localenv.RenderWithOverlay(filepath.Join(root, "config", dir), Namespace, localenv.NamePrefix)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(kustomized) != 1 {
-			t.Fatalf("config/%s renders %d objects, want 1: %v", dir, len(kustomized), localenv.Kinds(kustomized))
+		if diff := cmp.Diff(kinds, kindsOf(kustomized)); diff != "" {
+			t.Fatalf("config/%s renders other kinds than the chart's optional parts (-want +got):\n%s", dir, diff)
 		}
-		want := kustomized[0]
-		got := localenv.Find(chart, want.GetKind(), want.GetName())
-		if got == nil {
-			t.Errorf("the chart renders no %s (config/%s does): %v", localenv.Describe(want), dir, localenv.Kinds(chart))
-			continue
+		for _, want := range kustomized {
+			got := localenv.Find(chart, want.GetKind(), want.GetName())
+			if got == nil {
+				t.Errorf("the chart renders no %s (config/%s does): %v", localenv.Describe(want), dir, localenv.Kinds(chart))
+				continue
+			}
+			compareObjects(t, []*unstructured.Unstructured{got}, []*unstructured.Unstructured{want}, version, nil)
 		}
-		compareObjects(t, []*unstructured.Unstructured{got}, kustomized, version, nil)
 	}
+}
+
+// kindsOf lists the objects' kinds, sorted.
+func kindsOf(objs []*unstructured.Unstructured) []string {
+	kinds := make([]string, 0, len(objs))
+	for _, o := range objs {
+		kinds = append(kinds, o.GetKind())
+	}
+	sort.Strings(kinds)
+	return kinds
 }
 
 // crds/ holds config/crd/bases byte for byte (make manifests copies them).

@@ -124,23 +124,22 @@ func TestCustomValues(t *testing.T) {
 	rule := find(t, objs, "PrometheusRule", "dbx-alerts")
 	g.Expect(rule.GetLabels()).To(HaveKeyWithValue("release", "prometheus"))
 	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
-	g.Expect(groups).To(HaveLen(1))
+	g.Expect(groups).To(HaveLen(2), "the shipped group and the additional rules' group")
 	var alerts []string
-	for _, r := range groups[0].(map[string]any)["rules"].([]any) {
-		m := r.(map[string]any)
-		alerts = append(alerts, m["alert"].(string))
-		if m["alert"] == "DatabricksSCIMOperatorDown" {
-			g.Expect(m["expr"]).To(ContainSubstring(`job="dbx-controller-manager-metrics-service"`))
-			g.Expect(m["for"]).To(Equal("5m"))
-		}
-		if m["alert"] == "DatabricksSCIMThrottled" {
-			// Prometheus' own templating survives Helm's.
-			g.Expect(m["annotations"]).To(HaveKeyWithValue("summary", ContainSubstring("{{ $labels.account }}")))
+	for _, group := range groups {
+		for _, r := range group.(map[string]any)["rules"].([]any) {
+			m := r.(map[string]any)
+			alerts = append(alerts, m["alert"].(string))
+			if m["alert"] == "DatabricksSCIMThrottled" {
+				// Prometheus' own templating is not Helm's: it reaches the rule as written.
+				g.Expect(m["annotations"]).To(HaveKeyWithValue("summary", ContainSubstring("{{ $labels.account }}")))
+			}
 		}
 	}
 	g.Expect(alerts).To(Equal([]string{
-		"DatabricksSCIMOperatorDown", "DatabricksSCIMThrottled", "DatabricksSCIMRequestErrors",
-		"DatabricksSCIMIdentitiesNotReady", "DatabricksSCIMCustom",
+		"DatabricksSCIMTokenInvalid", "DatabricksSCIMTokenRejected", "DatabricksSCIMAccountNotReady",
+		"DatabricksSCIMThrottled", "DatabricksSCIMIdentitiesNotReady", "DatabricksSCIMReconcileErrors",
+		"DatabricksSCIMSyncStale", "DatabricksSCIMCustom",
 	}))
 
 	np := find(t, objs, "NetworkPolicy", "dbx-allow-metrics-traffic")
