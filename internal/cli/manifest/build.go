@@ -267,7 +267,9 @@ type builder struct {
 	notes []string
 }
 
-func (b *builder) note(format string, args ...any) { b.notes = append(b.notes, fmt.Sprintf(format, args...)) }
+func (b *builder) note(format string, args ...any) {
+	b.notes = append(b.notes, fmt.Sprintf(format, args...))
+}
 
 // index records every known principal and decides which are written.
 func (b *builder) index() {
