@@ -61,7 +61,6 @@ func group(name, displayName string, members []v1.GroupMember, mut ...func(*v1.G
 	return g
 }
 
-
 func snapshot() manifest.Snapshot {
 	return manifest.Snapshot{
 		Users: []scim.User{
