@@ -167,8 +167,8 @@ const adminLabel = "cli-test/admin"
 
 // newTenant starts a fake account and a Ready DatabricksAccount for it that
 // grants adoption to every namespace and accountAdmin to namespaces
-// labelled adminLabel.
-func newTenant(t *testing.T, w *world) *tenant {
+// labelled adminLabel, which the tenant's namespace is when admin is true.
+func newTenant(t *testing.T, w *world, admin bool) *tenant {
 	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -182,7 +182,11 @@ func newTenant(t *testing.T, w *world) *tenant {
 	tn.tokenFile = filepath.Join(t.TempDir(), "token")
 	g.Expect(os.WriteFile(tn.tokenFile, []byte(tn.token+"\n"), 0o600)).To(Succeed())
 
-	g.Expect(w.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: tn.namespace, Labels: map[string]string{adminLabel: "true"}}})).To(Succeed())
+	labels := map[string]string{}
+	if admin {
+		labels[adminLabel] = "true"
+	}
+	g.Expect(w.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: tn.namespace, Labels: labels}})).To(Succeed())
 	secret := fmt.Sprintf("token-%d", n)
 	g.Expect(w.c.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: secret, Namespace: secretNamespace, Labels: map[string]string{v1.LabelToken: "true"}},

@@ -35,7 +35,7 @@ import (
 // remote state. Then plan the adopted directory: nothing to do.
 func TestExportApplyReadyWithoutWrites(t *testing.T) {
 	g := NewWithT(t)
-	tn := newTenant(t, cluster(t))
+	tn := newTenant(t, cluster(t), true)
 	size := clitest.Small
 	clitest.SeedAccount(tn.fake, size)
 	objects := size.Users + size.ServicePrincipals + size.Groups // the built-in groups are skipped
@@ -89,7 +89,7 @@ func TestExportApplyReadyWithoutWrites(t *testing.T) {
 // members not written alongside are named by natural key.
 func TestExportFiltersAndNamespaceRules(t *testing.T) {
 	g := NewWithT(t)
-	tn := newTenant(t, cluster(t))
+	tn := newTenant(t, cluster(t), true)
 	clitest.SeedAccount(tn.fake, clitest.Small)
 	dir := t.TempDir()
 	code, _, stderr := tn.run(append([]string{"export", "-n", "rest", "--groups", "--namespace-for", "group:group-0001=low",
