@@ -70,9 +70,9 @@ vulncheck: ## Offline govulncheck of ./... against the pinned golang.org/x/vulnd
 	@hack/vulncheck.sh
 
 .PHONY: bench
-bench: build ## Run the scale benchmark (BENCH_SCALE=small for a 3-minute run).
+bench: build ## Run the scale benchmarks (BENCH_SCALE=small for a short run; BENCH_SCENARIO=converge or export for one).
 	@assets=$$(hack/controlplane/build.sh) && \
-	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -scale=$(or $(BENCH_SCALE),full)
+	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -scale=$(or $(BENCH_SCALE),full) -scenario=$(or $(BENCH_SCENARIO),all)
 
 ##@ Build
 
