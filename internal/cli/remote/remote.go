@@ -163,8 +163,10 @@ type ReadOptions struct {
 
 // Read lists every user, service principal and group (the attributes the
 // operator compares, 100 per page) and GETs the groups WantGroup selects
-// for their members and roles. A group deleted between the list and its GET
-// is left out.
+// for their members and roles. Groups are listed first, so their GETs (the
+// get class) run while users and service principals are listed (the list
+// class): the two rate limits add up instead of queueing behind each other.
+// A group deleted between the list and its GET is left out.
 func Read(ctx context.Context, c scim.Client, o ReadOptions) (manifest.Snapshot, error) {
 	var s manifest.Snapshot
 	p := o.Progress
@@ -172,22 +174,6 @@ func Read(ctx context.Context, c scim.Client, o ReadOptions) (manifest.Snapshot,
 		p = &Progress{}
 	}
 	defer p.Done()
-	if err := c.ListUsers(ctx, scim.ListOptions{Attributes: inventory.UserAttributes}, func(u scim.User) error {
-		s.Users = append(s.Users, u)
-		p.users.Add(1)
-		p.Tick()
-		return nil
-	}); err != nil {
-		return s, fmt.Errorf("listing users: %w", Explain(err))
-	}
-	if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: inventory.SPAttributes}, func(sp scim.ServicePrincipal) error {
-		s.ServicePrincipals = append(s.ServicePrincipals, sp)
-		p.sps.Add(1)
-		p.Tick()
-		return nil
-	}); err != nil {
-		return s, fmt.Errorf("listing service principals: %w", Explain(err))
-	}
 	if err := c.ListGroups(ctx, scim.ListOptions{Attributes: inventory.GroupAttributes}, func(g scim.Group) error {
 		g.Members, g.Roles = nil, nil
 		s.Groups = append(s.Groups, g)
@@ -204,14 +190,52 @@ func Read(ctx context.Context, c scim.Client, o ReadOptions) (manifest.Snapshot,
 		}
 	}
 	p.detailsWanted.Store(int64(len(want)))
-	gone, err := readDetails(ctx, c, s.Groups, want, o.Concurrency, p)
-	if err != nil {
-		return s, err
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type details struct {
+		gone map[int]bool
+		err  error
 	}
-	if len(gone) > 0 {
+	done := make(chan details, 1)
+	groups := s.Groups // the GETs fill in members and roles in place
+	go func() {
+		gone, err := readDetails(ctx, c, groups, want, o.Concurrency, p)
+		done <- details{gone, err}
+	}()
+	listErr := func() error {
+		if err := c.ListUsers(ctx, scim.ListOptions{Attributes: inventory.UserAttributes}, func(u scim.User) error {
+			s.Users = append(s.Users, u)
+			p.users.Add(1)
+			p.Tick()
+			return nil
+		}); err != nil {
+			return fmt.Errorf("listing users: %w", Explain(err))
+		}
+		if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: inventory.SPAttributes}, func(sp scim.ServicePrincipal) error {
+			s.ServicePrincipals = append(s.ServicePrincipals, sp)
+			p.sps.Add(1)
+			p.Tick()
+			return nil
+		}); err != nil {
+			return fmt.Errorf("listing service principals: %w", Explain(err))
+		}
+		return nil
+	}()
+	if listErr != nil {
+		cancel()
+	}
+	d := <-done
+	switch {
+	case listErr != nil:
+		return s, listErr
+	case d.err != nil:
+		return s, d.err
+	}
+	if len(d.gone) > 0 {
 		kept := s.Groups[:0]
 		for i, g := range s.Groups {
-			if !gone[i] {
+			if !d.gone[i] {
 				kept = append(kept, g)
 			}
 		}
@@ -275,14 +299,15 @@ func readDetails(ctx context.Context, c scim.Client, groups []scim.Group, want [
 	return gone, ctx.Err()
 }
 
-// Progress prints "reading the account: …" at most once a second, on one
-// line rewritten in place on a terminal, as separate lines otherwise.
+// Progress prints "reading the account: …" on one line rewritten in place
+// once a second on a terminal, as a new line every five seconds otherwise
+// (a log).
 type Progress struct {
 	// Out receives the lines; nil prints nothing.
 	Out io.Writer
 	// Terminal rewrites one line (carriage return) instead of printing new ones.
 	Terminal bool
-	// Every is the least time between lines (default 1s).
+	// Every is the least time between lines (default 1s on a terminal, 5s otherwise).
 	Every time.Duration
 
 	users, sps, groups, details, detailsWanted atomic.Int64
@@ -305,8 +330,12 @@ func (p *Progress) Tick() {
 		p.started = now
 	}
 	every := p.Every
-	if every <= 0 {
+	switch {
+	case every != 0:
+	case p.Terminal:
 		every = time.Second
+	default:
+		every = 5 * time.Second
 	}
 	if now.Sub(p.last) < every {
 		return
