@@ -107,6 +107,9 @@ func runExport(ctx context.Context, args []string, env Env) (int, error) {
 			if acct, err = k.account(ctx, a.account); err != nil {
 				return ExitError, err
 			}
+			if acct == nil {
+				return ExitError, fmt.Errorf("DatabricksAccount %q is not in the cluster: give --host and --account-id", a.account)
+			}
 		}
 	}
 	ep, err := resolveEndpoint(&a, acct)

@@ -104,12 +104,15 @@ func runPlan(ctx context.Context, args []string, env Env) (int, error) {
 			if pin.Account, err = k.account(ctx, a.account); err != nil {
 				return ExitError, err
 			}
+			if pin.Account == nil {
+				notes = append(notes, fmt.Sprintf("DatabricksAccount %q is not in the cluster or the files: its namespaceSelector and permissions are not checked", a.account))
+			}
 		}
 		live, liveNotes, err := k.identities(ctx, in.namespaceList())
 		if err != nil {
 			return ExitError, err
 		}
-		pin.Live, notes = live, liveNotes
+		pin.Live, notes = live, append(notes, liveNotes...)
 		for ns, lbls := range k.namespaceLabels(ctx, in.namespaceList()) {
 			if _, fromFiles := pin.Namespaces[ns]; !fromFiles {
 				pin.Namespaces[ns] = lbls

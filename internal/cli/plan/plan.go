@@ -408,6 +408,16 @@ func (p *planner) decide(e *entry) {
 	p.locate(e)
 }
 
+// note records a plan-wide note once.
+func (p *planner) note(n string) {
+	for _, have := range p.notes {
+		if have == n {
+			return
+		}
+	}
+	p.notes = append(p.notes, n)
+}
+
 // block ends a resource's plan with an action that writes nothing; it keeps
 // no SCIM id, so groups naming it see it unresolved, as in the cluster.
 func (p *planner) block(e *entry, a Action, msg string) {
@@ -418,13 +428,13 @@ func (p *planner) block(e *entry, a Action, msg string) {
 // namespaceAllowed is resolveAccount's namespaceSelector check.
 func (p *planner) namespaceAllowed(e *entry) bool {
 	if p.in.Account == nil {
-		e.item.Notes = append(e.item.Notes, "the DatabricksAccount could not be read: its namespaceSelector and permissions are not checked")
+		p.note(fmt.Sprintf("DatabricksAccount %q could not be read: its namespaceSelector and permissions are not checked", p.in.AccountName))
 		return true
 	}
 	ok, known := p.matches(p.in.Account.Spec.NamespaceSelector, true, e.item.Namespace)
 	switch {
 	case !known:
-		e.item.Notes = append(e.item.Notes, fmt.Sprintf("the labels of namespace %q are unknown: the account's namespaceSelector is not checked", e.item.Namespace))
+		p.note(fmt.Sprintf("the labels of namespace %q are unknown: the account's namespaceSelector is not checked there", e.item.Namespace))
 	case !ok:
 		p.block(e, NotPermitted, fmt.Sprintf("DatabricksAccount %q does not admit namespace %q (namespaceSelector)", p.in.AccountName, e.item.Namespace))
 		return false
@@ -460,7 +470,7 @@ func (p *planner) permitted(e *entry) bool {
 		}
 		ok, known := p.matches(selector, false, e.item.Namespace)
 		if !known {
-			e.item.Notes = append(e.item.Notes, fmt.Sprintf("the labels of namespace %q are unknown: whether it may %s is not checked", e.item.Namespace, need.what))
+			p.note(fmt.Sprintf("the labels of namespace %q are unknown: whether it may %s is not checked", e.item.Namespace, need.what))
 			continue
 		}
 		if !ok {
