@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -167,7 +168,13 @@ func globAny(pattern string, names []string) bool {
 	return false
 }
 
+// globs caches compiled patterns: a pattern is matched against every principal.
+var globs sync.Map // string -> *regexp.Regexp
+
 func globRegexp(pattern string) *regexp.Regexp {
+	if re, ok := globs.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
 	var b strings.Builder
 	b.WriteString(`(?is)^`)
 	for _, r := range pattern {
@@ -181,7 +188,9 @@ func globRegexp(pattern string) *regexp.Regexp {
 		}
 	}
 	b.WriteString(`$`)
-	return regexp.MustCompile(b.String())
+	re := regexp.MustCompile(b.String())
+	globs.Store(pattern, re)
+	return re
 }
 
 // principal is one snapshot entry that may be written, with where it goes.

@@ -542,6 +542,8 @@ var refused = map[string]bool{
 	v1.ReasonAmbiguous: true, v1.ReasonInvalidSpec: true, v1.ReasonAccountNotFound: true,
 }
 
+// eligible drops the resources refused in the cluster, or earlier in this
+// plan, except self.
 func eligible(es []*entry, self *entry) []*entry {
 	var out []*entry
 	for _, o := range es {
@@ -549,11 +551,17 @@ func eligible(es []*entry, self *entry) []*entry {
 			if c := meta.FindStatusCondition(o.obj.GetIdentityStatus().Conditions, v1.ConditionReady); c != nil && refused[c.Reason] {
 				continue
 			}
+			if o.planned && refusedAction[o.item.Action] {
+				continue
+			}
 		}
 		out = append(out, o)
 	}
 	return out
 }
+
+// refusedAction are the plan's counterparts of refused.
+var refusedAction = map[Action]bool{NotPermitted: true, Invalid: true, Ambiguous: true}
 
 func oldest(es []*entry) *entry {
 	if len(es) == 0 {

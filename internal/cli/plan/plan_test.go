@@ -221,3 +221,22 @@ func TestComputeInSyncAndMemberRemoval(t *testing.T) {
 	g.Expect(it.Removed).To(Equal([]string{"user free@example.com (SCIM id u-free)"}))
 	g.Expect(p.InSync()).To(BeFalse())
 }
+
+func TestComputeRefusedResourcesOwnNothing(t *testing.T) {
+	g := NewWithT(t)
+	account := &v1.DatabricksAccount{ObjectMeta: metav1.ObjectMeta{Name: "main"}}
+	in := Input{AccountName: "main", Account: account, Namespaces: map[string]map[string]string{ns: {}},
+		Objects: []client.Object{
+			// "a-admin" would be created first, but may not set accountAdmin: it owns nothing.
+			user("a-admin", "same@example.com", func(u *v1.User) { u.Spec.AccountAdmin = ptr.To(true) }),
+			user("b-plain", "same@example.com"),
+			user("c-late", "same@example.com"),
+		}}
+	p, err := Compute(context.Background(), in, snapshot(), nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(find(g, p, "User", "a-admin").Action).To(Equal(NotPermitted))
+	g.Expect(find(g, p, "User", "b-plain").Action).To(Equal(Create))
+	it := find(g, p, "User", "c-late")
+	g.Expect(it.Action).To(Equal(Conflict))
+	g.Expect(it.Message).To(Equal("team/b-plain names the same remote object and would be created first; this resource would not write to it"))
+}
