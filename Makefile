@@ -61,14 +61,15 @@ envtest: ## Build (once) the local kube-apiserver and etcd from Go modules; prin
 	@hack/controlplane/build.sh
 
 # Packages with concurrency (the controllers, the inventory, the account
-# registry, the SCIM client and its limiters) run under the race detector.
-RACE_PKGS = ./internal/controller/... ./internal/inventory/... ./internal/account/... ./internal/scim/...
+# registry, the SCIM client and its limiters, the CLI's reader and its tests
+# with the operator in-process) run under the race detector.
+RACE_PKGS = ./internal/controller/... ./internal/inventory/... ./internal/account/... ./internal/scim/... ./internal/cli/... ./internal/diff/...
 
 .PHONY: test
 test: manifests generate vet ## Run every test: unit, the Helm chart and installer renders, envtest controllers (under -race) and the end-to-end tests (builds the control plane on first run).
 	@assets=$$(hack/controlplane/build.sh) && \
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) -race $(RACE_PKGS) -coverprofile cover-race.out && \
-	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim) -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim -e /internal/cli -e /internal/diff) -coverprofile cover.out
 
 # The objects test/health checks Argo CD's and Flux's verdicts on are captured
 # from the controller suite's specs labelled health-fixtures.
@@ -85,9 +86,9 @@ vulncheck: ## Offline govulncheck of ./... against the pinned golang.org/x/vulnd
 	@hack/vulncheck.sh
 
 .PHONY: bench
-bench: build ## Run the scale benchmark (BENCH_SCALE=small for a 3-minute run).
+bench: build ## Run the scale benchmarks (BENCH_SCALE=small for a short run; BENCH_SCENARIO=converge or export for one).
 	@assets=$$(hack/controlplane/build.sh) && \
-	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -scale=$(or $(BENCH_SCALE),full)
+	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -scale=$(or $(BENCH_SCALE),full) -scenario=$(or $(BENCH_SCENARIO),all)
 
 ##@ Build
 
@@ -95,6 +96,10 @@ bench: build ## Run the scale benchmark (BENCH_SCALE=small for a 3-minute run).
 build: manifests generate fmt vet ## Build the manager and the fake SCIM server into bin/.
 	go build -ldflags "-X main.version=$(VERSION)" -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/scimfake ./cmd/scimfake
+
+.PHONY: cli
+cli: ## Build the command-line tool into bin/kubectl-databricks (put bin/ on the PATH for `kubectl databricks`).
+	go build -ldflags "-X main.version=$(VERSION)" -o $(LOCALBIN)/kubectl-databricks ./cmd/kubectl-databricks
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager against the cluster in ~/.kube/config (or $$KUBECONFIG).

@@ -16,7 +16,8 @@ limitations under the License.
 
 // Command bench measures the operator at scale (design §5): initial
 // convergence against the fake's rate limits, steady-state calls, spec-edit
-// latency and the manager's memory. Run it with `make bench`.
+// latency and the manager's memory; and the export round trip of
+// `kubectl databricks export` (issue 12). Run it with `make bench`.
 package main
 
 import (
@@ -36,22 +37,36 @@ func main() {
 	rateScale := flag.Float64("rate-scale", 10, "multiply Databricks' published per-class limits by this in the fake")
 	concurrency := flag.Int("concurrency", 8, "the manager's --max-concurrent-reconciles")
 	keep := flag.Bool("keep", false, "keep the temporary directory (logs, kubeconfig) after stopping every process")
+	binDir := flag.String("bin-dir", "", "where to build the manager (default: bin/)")
+	scenario := flag.String("scenario", "all", "converge (the operator creates everything), export (kubectl databricks export of an existing account, applied with --adopt and without), or all")
 	flag.Parse()
 	sc, ok := scales[*scaleName]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "bench: unknown scale %q (full or small)\n", *scaleName)
 		os.Exit(2)
 	}
+	if *scenario != "all" && *scenario != "converge" && *scenario != "export" {
+		fmt.Fprintf(os.Stderr, "bench: unknown scenario %q (converge, export or all)\n", *scenario)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, sc, *rateScale, *concurrency, *keep); err != nil {
-		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
-		os.Exit(1)
+	if *scenario != "export" {
+		if err := run(ctx, sc, *rateScale, *concurrency, *keep, *binDir); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	if *scenario != "converge" {
+		if err := runExportBench(ctx, *scaleName, *rateScale, *concurrency, *keep, *binDir); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: export: %v\n", err)
+			os.Exit(1)
+		}
 	}
 }
 
-func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep bool) error {
-	st, err := localenv.NewStack(localenv.StackOptions{Out: os.Stderr})
+func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep bool, binDir string) error {
+	st, err := localenv.NewStack(localenv.StackOptions{Out: os.Stderr, BinDir: binDir})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/diff"
 	"github.com/scimops/databricks-scim-operator/internal/inventory"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
@@ -35,14 +36,14 @@ import (
 type groupRemote struct {
 	g        *v1.Group
 	acc      *account.Account
-	members  memberResolver
-	resolved *resolvedMembers
+	members  diff.Resolver
+	resolved *diff.Members
 }
 
 func newGroupRemote(c client.Reader) func(identityObject, *account.Account) remote[scim.Group] {
 	return func(obj identityObject, acc *account.Account) remote[scim.Group] {
 		g := obj.(*v1.Group)
-		return &groupRemote{g: g, acc: acc, members: memberResolver{c: c, acc: acc, g: g}}
+		return &groupRemote{g: g, acc: acc, members: diff.Resolver{Resources: clusterResources{c}, Directory: acc.Inventory, Group: g}}
 	}
 }
 
@@ -105,16 +106,16 @@ const memberWait = time.Minute
 // waitBeforeCreate holds a new group back while member resources are still
 // being created, so they go into the create instead of a PATCH per arrival.
 func (r *groupRemote) waitBeforeCreate(ctx context.Context) (outcome, error) {
-	n, err := r.members.pending(ctx)
+	n, err := r.members.Pending(ctx)
 	if err != nil || n == 0 {
 		return next(), err
 	}
 	return wait(v1.ReasonProgressing, "Waiting for member resources to get their SCIM ids, so the group is created with them", memberWait), nil
 }
 
-func (r *groupRemote) resolve(ctx context.Context) (*resolvedMembers, error) {
+func (r *groupRemote) resolve(ctx context.Context) (*diff.Members, error) {
 	if r.resolved == nil {
-		res, err := r.members.resolve(ctx)
+		res, err := r.members.Resolve(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("failed to resolve members: %w", err)
 		}
@@ -128,7 +129,7 @@ func (r *groupRemote) create(ctx context.Context) (*scim.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := desiredGroup(r.g.Spec, res.ids)
+	want := diff.DesiredGroup(r.g.Spec, res.IDs)
 	g, err := r.acc.Client.CreateGroup(ctx, want)
 	if err != nil {
 		return nil, err
@@ -145,27 +146,21 @@ func (r *groupRemote) update(ctx context.Context, cur *scim.Group) (*scim.Group,
 	if err != nil {
 		return nil, nil, err
 	}
-	spec := r.g.Spec
-	if res.missingByKey {
-		// A member named by natural key is not in the inventory (new, or a
-		// list skipped it): removing unknown members now could remove it.
-		spec.MembershipPolicy = v1.MembershipAdditive
-	}
-	ch := diffGroup(spec, res.ids, *cur)
-	for _, ops := range ch.requests {
+	ch := diff.Group(r.g.Spec, *res, *cur)
+	for _, ops := range ch.Requests {
 		if err := r.acc.Client.PatchGroup(ctx, cur.ID, ops); err != nil {
 			// Partly applied, perhaps: re-read the members before the next diff.
 			r.acc.Inventory.ForgetDetail(cur.ID)
-			if ch.added > 0 && isMemberNotVisible(err) {
+			if len(ch.Added) > 0 && isMemberNotVisible(err) {
 				return nil, nil, &membersNotVisible{err: err}
 			}
 			return nil, nil, patchFailed(r.acc, cur.ID, err)
 		}
 	}
-	if len(ch.requests) > 0 {
-		r.acc.Inventory.PutGroup(ch.after)
+	if len(ch.Requests) > 0 {
+		r.acc.Inventory.PutGroup(ch.After)
 	}
-	return &ch.after, ch.changed, nil
+	return &ch.After, ch.Changed, nil
 }
 
 // membersNotVisible: a PATCH adding members was refused with 400 or 404,
@@ -198,7 +193,7 @@ func (r *groupRemote) mirror(g *scim.Group) {
 	if r.resolved == nil {
 		return
 	}
-	unresolved := r.resolved.unresolved
+	unresolved := r.resolved.Unresolved
 	r.g.Status.UnresolvedMemberCount = int32(len(unresolved))
 	r.g.Status.UnresolvedMembers = unresolved[:min(len(unresolved), v1.MaxUnresolvedMembers)]
 }
@@ -209,14 +204,14 @@ const listedInMessage = 5
 // unapplied reports a synced group with unresolved members as not Ready:
 // the rest converged, but the spec is not fully applied.
 func (r *groupRemote) unapplied() (string, string, bool) {
-	if r.resolved == nil || len(r.resolved.unresolved) == 0 {
+	if r.resolved == nil || len(r.resolved.Unresolved) == 0 {
 		return "", "", false
 	}
 	reason := v1.ReasonMembersUnresolved
-	if len(r.resolved.cycles) > 0 {
+	if len(r.resolved.Cycles) > 0 {
 		reason = v1.ReasonMembershipCycle
 	}
-	unresolved := r.resolved.unresolved
+	unresolved := r.resolved.Unresolved
 	var parts []string
 	for _, u := range unresolved[:min(len(unresolved), listedInMessage)] {
 		parts = append(parts, u.Member+" ("+u.Reason+")")
@@ -225,4 +220,20 @@ func (r *groupRemote) unapplied() (string, string, bool) {
 		parts = append(parts, fmt.Sprintf("and %d more (see status.unresolvedMembers)", more))
 	}
 	return reason, fmt.Sprintf("%d of %d members unresolved; the rest are applied: %s", len(unresolved), len(r.g.Spec.Members), strings.Join(parts, "; ")), true
+}
+
+// clusterResources is what member resolution reads from the manager's cache.
+type clusterResources struct{ client.Reader }
+
+// GroupNamed finds, through the natural-key index, the Group resource bound
+// to the DatabricksAccount account that manages displayName.
+func (c clusterResources) GroupNamed(ctx context.Context, account, displayName string) (*v1.Group, error) {
+	var list v1.GroupList
+	if err := c.List(ctx, &list, client.MatchingFields{indexNaturalKey: account + "/" + keyed("group:", displayName)}); err != nil {
+		return nil, err
+	}
+	if len(list.Items) == 0 {
+		return nil, nil
+	}
+	return &list.Items[0], nil
 }

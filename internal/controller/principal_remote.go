@@ -22,6 +22,7 @@ import (
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/diff"
 	"github.com/scimops/databricks-scim-operator/internal/inventory"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
@@ -191,8 +192,8 @@ func newUserRemote(obj identityObject, acc *account.Account) remote[scim.User] {
 		find: func(ctx context.Context) (*scim.User, error) {
 			return acc.Client.FindUserByUserName(ctx, u.Spec.UserName)
 		},
-		desired: func() scim.User { return desiredUser(u.Spec) },
-		diff:    func(cur scim.User) ([]scim.Operation, scim.User, []string) { return diffUser(u.Spec, cur) },
+		desired: func() scim.User { return diff.DesiredUser(u.Spec) },
+		diff:    func(cur scim.User) ([]scim.Operation, scim.User, []string) { return diff.User(u.Spec, cur) },
 		completeCreated: func(created *scim.User, sent scim.User) {
 			created.DisplayName = orElse(created.DisplayName, sent.DisplayName)
 			created.ExternalID = orElse(created.ExternalID, sent.ExternalID)
@@ -211,9 +212,9 @@ func newServicePrincipalRemote(obj identityObject, acc *account.Account) remote[
 	s := obj.(*v1.ServicePrincipal)
 	r := &principalRemote[scim.ServicePrincipal]{
 		api: &spAPI, acc: acc, deletion: s.Spec.DeletionPolicy,
-		desired: func() scim.ServicePrincipal { return desiredSP(s.Spec) },
+		desired: func() scim.ServicePrincipal { return diff.DesiredServicePrincipal(s.Spec) },
 		diff: func(cur scim.ServicePrincipal) ([]scim.Operation, scim.ServicePrincipal, []string) {
-			return diffSP(s.Spec, cur)
+			return diff.ServicePrincipal(s.Spec, cur)
 		},
 		completeCreated: func(created *scim.ServicePrincipal, sent scim.ServicePrincipal) {
 			created.DisplayName = orElse(created.DisplayName, sent.DisplayName)

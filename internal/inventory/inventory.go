@@ -32,11 +32,13 @@ import (
 // lists: account SCIM reads can be stale for up to about 60 s after a write.
 const DefaultWriteShield = 90 * time.Second
 
-// Attributes requested by the inventory's lists: only what the controllers compare.
+// Attributes requested by the inventory's lists: only what the controllers
+// compare (a group's members and roles come from one GET per group).
+// `kubectl databricks` reads an account with the same lists.
 var (
-	userAttributes  = []string{"id", "userName", "displayName", "name", "active", "externalId", "roles"}
-	spAttributes    = []string{"id", "applicationId", "displayName", "active", "externalId", "roles"}
-	groupAttributes = []string{"id", "displayName", "externalId"}
+	UserAttributes  = []string{"id", "userName", "displayName", "name", "active", "externalId", "roles"}
+	SPAttributes    = []string{"id", "applicationId", "displayName", "active", "externalId", "roles"}
+	GroupAttributes = []string{"id", "displayName", "externalId"}
 )
 
 // Inventory is one account's remote state, read by paged lists once per sync
@@ -205,19 +207,19 @@ func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 	inv.mu.Unlock()
 	defer inv.reportRefresh()
 	next := newSnapshot()
-	if err := c.ListUsers(ctx, scim.ListOptions{Attributes: userAttributes}, func(u scim.User) error {
+	if err := c.ListUsers(ctx, scim.ListOptions{Attributes: UserAttributes}, func(u scim.User) error {
 		next.putUser(&u)
 		return nil
 	}); err != nil {
 		return inv.recordFailure(fmt.Errorf("failed to list users: %w", err))
 	}
-	if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: spAttributes}, func(s scim.ServicePrincipal) error {
+	if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: SPAttributes}, func(s scim.ServicePrincipal) error {
 		next.putSP(&s)
 		return nil
 	}); err != nil {
 		return inv.recordFailure(fmt.Errorf("failed to list service principals: %w", err))
 	}
-	if err := c.ListGroups(ctx, scim.ListOptions{Attributes: groupAttributes}, func(g scim.Group) error {
+	if err := c.ListGroups(ctx, scim.ListOptions{Attributes: GroupAttributes}, func(g scim.Group) error {
 		g.Members = nil
 		next.putGroup(&g)
 		return nil

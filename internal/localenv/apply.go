@@ -17,143 +17,39 @@ limitations under the License.
 package localenv
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/scimops/databricks-scim-operator/internal/kubeyaml"
 )
 
 // FieldOwner is the server-side apply field manager of everything localenv applies.
 const FieldOwner = "localenv"
 
 // ReadManifests reads Kubernetes objects from files and directories, the way
-// `kubectl apply` would: a directory holding a kustomization.yaml is rendered
-// with kustomize (`kubectl apply -k`); any other directory contributes its
-// *.yaml, *.yml and *.json files in lexical order; a file may hold several
-// YAML documents.
+// `kubectl apply` would (see kubeyaml.Read).
 func ReadManifests(paths ...string) ([]*unstructured.Unstructured, error) {
-	var out []*unstructured.Unstructured
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			objs, err := readManifestFile(p)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, objs...)
-			continue
-		}
-		if hasKustomization(p) {
-			objs, err := RenderKustomization(filesys.MakeFsOnDisk(), p)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, objs...)
-			continue
-		}
-		entries, err := os.ReadDir(p)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if e.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
-				continue
-			}
-			objs, err := readManifestFile(filepath.Join(p, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, objs...)
-		}
-	}
-	return out, nil
+	return kubeyaml.Read(paths...)
 }
 
-func hasKustomization(dir string) bool {
-	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-func readManifestFile(path string) ([]*unstructured.Unstructured, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := DecodeManifests(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return objs, nil
-}
-
-// DecodeManifests decodes a stream of YAML documents (or JSON objects),
-// skipping empty documents and unwrapping v1 Lists.
+// DecodeManifests decodes a stream of YAML documents (see kubeyaml.Decode).
 func DecodeManifests(raw []byte) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
-	var out []*unstructured.Unstructured
-	for i := 1; ; i++ {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, fmt.Errorf("document %d: %w", i, err)
-		}
-		if len(m) == 0 {
-			continue
-		}
-		u := &unstructured.Unstructured{Object: m}
-		if u.GetAPIVersion() == "" || u.GetKind() == "" {
-			return nil, fmt.Errorf("document %d has no apiVersion or kind", i)
-		}
-		if u.IsList() {
-			if err := u.EachListItem(func(o runtime.Object) error {
-				out = append(out, o.(*unstructured.Unstructured))
-				return nil
-			}); err != nil {
-				return nil, fmt.Errorf("document %d: %w", i, err)
-			}
-			continue
-		}
-		out = append(out, u)
-	}
+	return kubeyaml.Decode(raw)
 }
 
-// RenderKustomization runs kustomize (krusty, as `kubectl kustomize` does)
-// on dir in fsys.
+// RenderKustomization runs kustomize on dir in fsys (see kubeyaml.Render).
 func RenderKustomization(fsys filesys.FileSystem, dir string) ([]*unstructured.Unstructured, error) {
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	rm, err := k.Run(fsys, dir)
-	if err != nil {
-		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
-	}
-	raw, err := rm.AsYaml()
-	if err != nil {
-		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
-	}
-	return DecodeManifests(raw)
+	return kubeyaml.Render(fsys, dir)
 }
 
 // RenderWithOverlay renders the kustomization in dir (on disk) through an

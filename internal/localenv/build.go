@@ -65,11 +65,15 @@ func isExecutable(p string) bool {
 // changed; the result is written to a temporary name first and renamed, so
 // concurrent builds (tests in parallel packages) never see a partial file.
 func Build(ctx context.Context, root string, b Binary, progress io.Writer) (string, error) {
+	return BuildTo(ctx, root, filepath.Join(root, "bin"), b, progress)
+}
+
+// BuildTo is Build writing to binDir instead of root/bin.
+func BuildTo(ctx context.Context, root, binDir string, b Binary, progress io.Writer) (string, error) {
 	goTool, err := GoTool()
 	if err != nil {
 		return "", err
 	}
-	binDir := filepath.Join(root, "bin")
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", err
 	}
@@ -110,7 +114,7 @@ func Build(ctx context.Context, root string, b Binary, progress io.Writer) (stri
 	if err := os.Rename(tmp.Name(), out); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(orDiscard(progress), "    built bin/%s in %s\n", b.Name, since(start))
+	fmt.Fprintf(orDiscard(progress), "    built %s in %s\n", out, since(start))
 	return out, nil
 }
 

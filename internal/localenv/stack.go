@@ -35,6 +35,8 @@ type StackOptions struct {
 	Out io.Writer
 	// TempParent is where the temporary directory is made (default: os.TempDir()).
 	TempParent string
+	// BinDir is where Build puts binaries (default: Root/bin).
+	BinDir string
 }
 
 // Stack is a set of local processes (control plane, fake SCIM server,
@@ -51,6 +53,7 @@ type Stack struct {
 	Managers []*Manager
 
 	bins    map[string]string
+	binDir  string
 	started time.Time
 	mu      sync.Mutex
 	stopped bool
@@ -69,7 +72,11 @@ func NewStack(opts StackOptions) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
-	return &Stack{Root: root, Dir: dir, Out: orDiscard(opts.Out), bins: map[string]string{}, started: time.Now()}, nil
+	binDir := opts.BinDir
+	if binDir == "" {
+		binDir = filepath.Join(root, "bin")
+	}
+	return &Stack{Root: root, Dir: dir, Out: orDiscard(opts.Out), bins: map[string]string{}, binDir: binDir, started: time.Now()}, nil
 }
 
 // Elapsed is the time since NewStack.
@@ -87,13 +94,14 @@ func (s *Stack) Step(title string, fn func() error) error {
 	return nil
 }
 
-// Build builds the given binaries (default: the manager and the fake) into bin/.
+// Build builds the given binaries (default: the manager and the fake) into
+// bin/ (StackOptions.BinDir).
 func (s *Stack) Build(ctx context.Context, bins ...Binary) error {
 	if len(bins) == 0 {
 		bins = []Binary{ManagerBinary, FakeBinary}
 	}
 	for _, b := range bins {
-		p, err := Build(ctx, s.Root, b, s.Out)
+		p, err := BuildTo(ctx, s.Root, s.binDir, b, s.Out)
 		if err != nil {
 			return err
 		}

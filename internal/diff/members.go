@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package diff
 
 import (
 	"context"
@@ -27,50 +27,77 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
-	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
 // maxNestingDepth bounds the cycle search through nested groups.
 const maxNestingDepth = 64
 
-// resolvedMembers is a group's spec membership mapped to SCIM ids.
-type resolvedMembers struct {
-	ids        []string // sorted, de-duplicated
-	unresolved []v1.UnresolvedMember
-	cycles     []string
-	// missingByKey: a member named by natural key is not in the inventory.
-	missingByKey bool
+// Members is a group's spec membership mapped to SCIM ids.
+type Members struct {
+	IDs        []string // sorted, de-duplicated
+	Unresolved []v1.UnresolvedMember
+	Cycles     []string
+	// MissingByKey: a member named by natural key is not in the account.
+	MissingByKey bool
 }
 
-// memberResolver maps spec members to SCIM ids through the cache (member
-// resources) and the inventory (principals named by natural key).
-type memberResolver struct {
-	c   client.Reader
-	acc *account.Account
-	g   *v1.Group
+// Resources reads the identity resources members refer to: the cluster's
+// cache in the controllers, the files being planned in `kubectl databricks plan`.
+type Resources interface {
+	// Get reads one resource, with a NotFound error when there is none (client.Reader's Get).
+	Get(ctx context.Context, key types.NamespacedName, obj client.Object, opts ...client.GetOption) error
+	// GroupNamed returns the Group resource of any namespace, bound to the
+	// DatabricksAccount account, that names displayName (same natural key),
+	// or nil.
+	GroupNamed(ctx context.Context, account, displayName string) (*v1.Group, error)
 }
 
-func (m memberResolver) resolve(ctx context.Context) (resolvedMembers, error) {
-	var out resolvedMembers
+// Directory finds principals of the account by natural key (the
+// controllers' inventory, or a snapshot read once).
+type Directory interface {
+	UserByName(userName string) (scim.User, bool)
+	SPByApplicationID(appID string) (scim.ServicePrincipal, bool)
+	GroupByName(displayName string) (scim.Group, bool)
+}
+
+// identity is a User, ServicePrincipal or Group resource.
+type identity interface {
+	client.Object
+	v1.Identity
+}
+
+// Resolver maps a group's spec members to SCIM ids: member resources to the
+// SCIM id in their status, natural keys through the Directory.
+type Resolver struct {
+	Resources Resources
+	Directory Directory
+	Group     *v1.Group
+}
+
+// Resolve resolves every member; one that does not resolve is listed with
+// the reason and does not keep the others from resolving.
+func (m Resolver) Resolve(ctx context.Context) (Members, error) {
+	var out Members
 	seen := map[string]bool{}
-	for _, mem := range m.g.Spec.Members {
+	for _, mem := range m.Group.Spec.Members {
 		id, problem, err := m.resolveOne(ctx, mem)
 		if err != nil {
 			return out, err
 		}
 		switch {
 		case problem != "" && strings.HasPrefix(problem, cyclePrefix):
-			out.cycles = append(out.cycles, describeMember(mem)+": "+problem)
-			out.unresolved = append(out.unresolved, v1.UnresolvedMember{Member: describeMember(mem), Reason: problem})
+			out.Cycles = append(out.Cycles, DescribeMember(mem)+": "+problem)
+			out.Unresolved = append(out.Unresolved, v1.UnresolvedMember{Member: DescribeMember(mem), Reason: problem})
 		case problem != "":
-			out.unresolved = append(out.unresolved, v1.UnresolvedMember{Member: describeMember(mem), Reason: problem})
-			out.missingByKey = out.missingByKey || byNaturalKey(mem)
+			out.Unresolved = append(out.Unresolved, v1.UnresolvedMember{Member: DescribeMember(mem), Reason: problem})
+			out.MissingByKey = out.MissingByKey || byNaturalKey(mem)
 		case !seen[id]:
 			seen[id] = true
-			out.ids = append(out.ids, id)
+			out.IDs = append(out.IDs, id)
 		}
 	}
-	sort.Strings(out.ids)
+	sort.Strings(out.IDs)
 	return out, nil
 }
 
@@ -80,7 +107,8 @@ func byNaturalKey(m v1.GroupMember) bool {
 	return m.UserName != "" || m.ApplicationID != "" || m.GroupDisplayName != ""
 }
 
-func describeMember(m v1.GroupMember) string {
+// DescribeMember names a spec member as status.unresolvedMembers does, e.g. "userRef:alice".
+func DescribeMember(m v1.GroupMember) string {
 	switch {
 	case m.UserRef != nil:
 		return "userRef:" + m.UserRef.Name
@@ -98,8 +126,8 @@ func describeMember(m v1.GroupMember) string {
 }
 
 // resolveOne returns the member's SCIM id, or a human-readable reason it has none.
-func (m memberResolver) resolveOne(ctx context.Context, mem v1.GroupMember) (string, string, error) {
-	inv := m.acc.Inventory
+func (m Resolver) resolveOne(ctx context.Context, mem v1.GroupMember) (string, string, error) {
+	dir := m.Directory
 	switch {
 	case mem.UserRef != nil:
 		return m.resourceID(ctx, &v1.User{}, "User", mem.UserRef.Name)
@@ -107,31 +135,31 @@ func (m memberResolver) resolveOne(ctx context.Context, mem v1.GroupMember) (str
 		return m.resourceID(ctx, &v1.ServicePrincipal{}, "ServicePrincipal", mem.ServicePrincipalRef.Name)
 	case mem.GroupRef != nil:
 		var child v1.Group
-		if err := m.c.Get(ctx, types.NamespacedName{Namespace: m.g.Namespace, Name: mem.GroupRef.Name}, &child); err == nil {
+		if err := m.Resources.Get(ctx, types.NamespacedName{Namespace: m.Group.Namespace, Name: mem.GroupRef.Name}, &child); err == nil {
 			if path, err := m.cycleThrough(ctx, &child); err != nil || path != "" {
 				return "", path, err
 			}
 		}
 		return m.resourceID(ctx, &v1.Group{}, "Group", mem.GroupRef.Name)
 	case mem.UserName != "":
-		if u, ok := inv.UserByName(mem.UserName); ok {
+		if u, ok := dir.UserByName(mem.UserName); ok {
 			return u.ID, "", nil
 		}
 		return "", fmt.Sprintf("no user %q in the account", mem.UserName), nil
 	case mem.ApplicationID != "":
-		if s, ok := inv.SPByApplicationID(mem.ApplicationID); ok {
+		if s, ok := dir.SPByApplicationID(mem.ApplicationID); ok {
 			return s.ID, "", nil
 		}
 		return "", fmt.Sprintf("no service principal with applicationId %q in the account", mem.ApplicationID), nil
 	default:
-		if child, err := m.managedGroupNamed(ctx, mem.GroupDisplayName); err != nil {
+		if child, err := m.Resources.GroupNamed(ctx, m.Group.Spec.AccountRef.Name, mem.GroupDisplayName); err != nil {
 			return "", "", err
 		} else if child != nil {
 			if path, err := m.cycleThrough(ctx, child); err != nil || path != "" {
 				return "", path, err
 			}
 		}
-		if g, ok := inv.GroupByName(mem.GroupDisplayName); ok {
+		if g, ok := dir.GroupByName(mem.GroupDisplayName); ok {
 			return g.ID, "", nil
 		}
 		return "", fmt.Sprintf("no group %q in the account", mem.GroupDisplayName), nil
@@ -139,42 +167,30 @@ func (m memberResolver) resolveOne(ctx context.Context, mem v1.GroupMember) (str
 }
 
 // resourceID reads a member resource in the group's namespace and returns its SCIM id.
-func (m memberResolver) resourceID(ctx context.Context, obj identityObject, kind, name string) (string, string, error) {
-	if err := m.c.Get(ctx, types.NamespacedName{Namespace: m.g.Namespace, Name: name}, obj); err != nil {
+func (m Resolver) resourceID(ctx context.Context, obj identity, kind, name string) (string, string, error) {
+	ns := m.Group.Namespace
+	if err := m.Resources.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, obj); err != nil {
 		if client.IgnoreNotFound(err) == nil {
-			return "", fmt.Sprintf("%s %s/%s not found", kind, m.g.Namespace, name), nil
+			return "", fmt.Sprintf("%s %s/%s not found", kind, ns, name), nil
 		}
 		return "", "", err
 	}
-	if obj.GetAccountName() != m.g.Spec.AccountRef.Name {
-		return "", fmt.Sprintf("%s %s/%s belongs to account %q", kind, m.g.Namespace, name, obj.GetAccountName()), nil
+	if obj.GetAccountName() != m.Group.Spec.AccountRef.Name {
+		return "", fmt.Sprintf("%s %s/%s belongs to account %q", kind, ns, name, obj.GetAccountName()), nil
 	}
 	if id := obj.GetIdentityStatus().ID; id != "" {
 		return id, "", nil
 	}
-	return "", fmt.Sprintf("%s %s/%s has no SCIM id yet (not Ready)", kind, m.g.Namespace, name), nil
+	return "", fmt.Sprintf("%s %s/%s has no SCIM id yet (not Ready)", kind, ns, name), nil
 }
 
-// managedGroupNamed finds the Group resource (any namespace) that manages the displayName, if any.
-func (m memberResolver) managedGroupNamed(ctx context.Context, displayName string) (*v1.Group, error) {
-	var list v1.GroupList
-	k := m.g.Spec.AccountRef.Name + "/" + keyed("group:", displayName)
-	if err := m.c.List(ctx, &list, client.MatchingFields{indexNaturalKey: k}); err != nil {
-		return nil, err
-	}
-	if len(list.Items) == 0 {
-		return nil, nil
-	}
-	return &list.Items[0], nil
-}
-
-// cycleThrough reports the path when child (transitively) contains m.g.
-func (m memberResolver) cycleThrough(ctx context.Context, child *v1.Group) (string, error) {
+// cycleThrough reports the path when child (transitively) contains the group.
+func (m Resolver) cycleThrough(ctx context.Context, child *v1.Group) (string, error) {
 	visited := map[types.UID]bool{}
 	var walk func(g *v1.Group, path []string, depth int) (string, error)
 	walk = func(g *v1.Group, path []string, depth int) (string, error) {
 		path = append(path, g.Spec.DisplayName)
-		if g.UID == m.g.UID {
+		if g.UID == m.Group.UID {
 			return fmt.Sprintf("%s: %s", cyclePrefix, strings.Join(path, " -> ")), nil
 		}
 		if visited[g.UID] || depth > maxNestingDepth {
@@ -186,7 +202,7 @@ func (m memberResolver) cycleThrough(ctx context.Context, child *v1.Group) (stri
 			switch {
 			case mem.GroupRef != nil:
 				var n v1.Group
-				if err := m.c.Get(ctx, types.NamespacedName{Namespace: g.Namespace, Name: mem.GroupRef.Name}, &n); err != nil {
+				if err := m.Resources.Get(ctx, types.NamespacedName{Namespace: g.Namespace, Name: mem.GroupRef.Name}, &n); err != nil {
 					if client.IgnoreNotFound(err) != nil {
 						return "", err
 					}
@@ -194,7 +210,7 @@ func (m memberResolver) cycleThrough(ctx context.Context, child *v1.Group) (stri
 				}
 				next = &n
 			case mem.GroupDisplayName != "":
-				n, err := m.managedGroupNamed(ctx, mem.GroupDisplayName)
+				n, err := m.Resources.GroupNamed(ctx, m.Group.Spec.AccountRef.Name, mem.GroupDisplayName)
 				if err != nil {
 					return "", err
 				}
@@ -209,16 +225,16 @@ func (m memberResolver) cycleThrough(ctx context.Context, child *v1.Group) (stri
 		}
 		return "", nil
 	}
-	return walk(child, []string{m.g.Spec.DisplayName}, 0)
+	return walk(child, []string{m.Group.Spec.DisplayName}, 0)
 }
 
-// pending counts member resources that exist in this account and are still
+// Pending counts member resources that exist in this account and are still
 // being created (no SCIM id, not stalled): worth waiting for before a create.
 // Members that would form a cycle never count, so a cycle cannot deadlock.
-func (m memberResolver) pending(ctx context.Context) (int, error) {
+func (m Resolver) Pending(ctx context.Context) (int, error) {
 	n := 0
-	for _, mem := range m.g.Spec.Members {
-		var obj identityObject
+	for _, mem := range m.Group.Spec.Members {
+		var obj identity
 		var name string
 		switch {
 		case mem.UserRef != nil:
@@ -230,14 +246,14 @@ func (m memberResolver) pending(ctx context.Context) (int, error) {
 		default:
 			continue
 		}
-		if err := m.c.Get(ctx, types.NamespacedName{Namespace: m.g.Namespace, Name: name}, obj); err != nil {
+		if err := m.Resources.Get(ctx, types.NamespacedName{Namespace: m.Group.Namespace, Name: name}, obj); err != nil {
 			if client.IgnoreNotFound(err) != nil {
 				return 0, err
 			}
 			continue
 		}
 		st := obj.GetIdentityStatus()
-		if st.ID != "" || obj.GetAccountName() != m.g.Spec.AccountRef.Name || obj.IsSuspended() ||
+		if st.ID != "" || obj.GetAccountName() != m.Group.Spec.AccountRef.Name || obj.IsSuspended() ||
 			obj.GetManagementPolicy() == v1.ManagementObserve || apimeta.IsStatusConditionTrue(st.Conditions, v1.ConditionStalled) {
 			continue
 		}

@@ -14,7 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+// Package diff is what the operator would change in Databricks, as pure
+// functions the controllers and `kubectl databricks plan` share: the create
+// body of a spec, the PATCH operations that bring a remote object to its
+// spec, and a group's spec members resolved to SCIM ids (Resolver). Nothing
+// here talks to Databricks or writes to Kubernetes.
+package diff
 
 import (
 	"strings"
@@ -23,9 +28,9 @@ import (
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
-// desiredUser is the create body for a user spec. account_admin is not in
+// DesiredUser is the create body for a user spec. account_admin is not in
 // it: Databricks documents roles through PATCH, which follows at once.
-func desiredUser(spec v1.UserSpec) scim.User {
+func DesiredUser(spec v1.UserSpec) scim.User {
 	u := scim.User{
 		UserName:    strings.ToLower(spec.UserName),
 		DisplayName: spec.DisplayName,
@@ -38,10 +43,10 @@ func desiredUser(spec v1.UserSpec) scim.User {
 	return u
 }
 
-// diffUser returns the PATCH operations that bring cur to spec, the user as it
+// User returns the PATCH operations that bring cur to spec, the user as it
 // will be afterwards, and the names of the drifted attributes. Unset spec
 // fields are not managed, and userName is never patched (Databricks ignores it).
-func diffUser(spec v1.UserSpec, cur scim.User) ([]scim.Operation, scim.User, []string) {
+func User(spec v1.UserSpec, cur scim.User) ([]scim.Operation, scim.User, []string) {
 	after := cur
 	ops, changed := diffPrincipal(principalSpec{spec.DisplayName, spec.Active, spec.ExternalID, spec.AccountAdmin},
 		principalFields{&after.DisplayName, &after.Active, &after.ExternalID, &after.Roles})
@@ -92,9 +97,9 @@ func roleChange(accountAdmin *bool, roles []scim.ComplexValue) (scim.Operation, 
 	return scim.Operation{}, roles, false
 }
 
-// desiredSP is the create body for a service principal spec (account_admin
+// DesiredServicePrincipal is the create body for a service principal spec (account_admin
 // follows by PATCH, as for users).
-func desiredSP(spec v1.ServicePrincipalSpec) scim.ServicePrincipal {
+func DesiredServicePrincipal(spec v1.ServicePrincipalSpec) scim.ServicePrincipal {
 	s := scim.ServicePrincipal{
 		ApplicationID: spec.ApplicationID,
 		DisplayName:   spec.DisplayName,
@@ -104,9 +109,9 @@ func desiredSP(spec v1.ServicePrincipalSpec) scim.ServicePrincipal {
 	return s
 }
 
-// diffSP returns the PATCH operations that bring cur to spec, the service
+// ServicePrincipal returns the PATCH operations that bring cur to spec, the service
 // principal as it will be afterwards, and the drifted attribute names.
-func diffSP(spec v1.ServicePrincipalSpec, cur scim.ServicePrincipal) ([]scim.Operation, scim.ServicePrincipal, []string) {
+func ServicePrincipal(spec v1.ServicePrincipalSpec, cur scim.ServicePrincipal) ([]scim.Operation, scim.ServicePrincipal, []string) {
 	after := cur
 	ops, changed := diffPrincipal(principalSpec{spec.DisplayName, spec.Active, spec.ExternalID, spec.AccountAdmin},
 		principalFields{&after.DisplayName, &after.Active, &after.ExternalID, &after.Roles})
@@ -157,10 +162,10 @@ func diffPrincipal(spec principalSpec, cur principalFields) ([]scim.Operation, [
 	return ops, changed
 }
 
-// desiredGroup is the create body: the first MaxMembersOnCreate members go
+// DesiredGroup is the create body: the first MaxMembersOnCreate members go
 // into the create itself, so a new group needs no membership PATCH.
 // account_admin follows by PATCH, as for users.
-func desiredGroup(spec v1.GroupSpec, memberIDs []string) scim.Group {
+func DesiredGroup(spec v1.GroupSpec, memberIDs []string) scim.Group {
 	g := scim.Group{DisplayName: spec.DisplayName, ExternalID: spec.ExternalID}
 	for i, id := range memberIDs {
 		if i == scim.MaxMembersOnCreate {
@@ -171,66 +176,69 @@ func desiredGroup(spec v1.GroupSpec, memberIDs []string) scim.Group {
 	return g
 }
 
-// groupChange is what one group needs: PATCH request bodies (attribute
-// operations ride in the first), the group afterwards, and what drifted.
-type groupChange struct {
-	requests [][]scim.Operation
-	after    scim.Group
-	changed  []string
-	added    int
-	removed  int
+// GroupChange is what one group needs: PATCH request bodies (attribute
+// operations ride in the first), the group afterwards, what drifted, and the
+// member ids added and removed.
+type GroupChange struct {
+	Requests [][]scim.Operation
+	After    scim.Group
+	Changed  []string
+	Added    []string
+	Removed  []string
 }
 
-// diffGroup compares spec and resolved member ids against the current group.
-// Additive never removes; Authoritative removes every member not desired.
-func diffGroup(spec v1.GroupSpec, memberIDs []string, cur scim.Group) groupChange {
-	ch := groupChange{after: cur}
+// Group compares the spec and its resolved members against the current
+// group. Additive never removes; Authoritative removes every member not
+// desired, except while a member named by natural key is missing from the
+// account (m.MissingByKey): it may be new, or a list may have skipped it,
+// and removing unknown members then could remove it, so nothing is removed.
+func Group(spec v1.GroupSpec, m Members, cur scim.Group) GroupChange {
+	ch := GroupChange{After: cur}
 	var attrs []scim.Operation
 	if spec.DisplayName != cur.DisplayName {
-		attrs, ch.changed = append(attrs, scim.ReplaceDisplayName(spec.DisplayName)), append(ch.changed, "displayName")
-		ch.after.DisplayName = spec.DisplayName
+		attrs, ch.Changed = append(attrs, scim.ReplaceDisplayName(spec.DisplayName)), append(ch.Changed, "displayName")
+		ch.After.DisplayName = spec.DisplayName
 	}
 	if spec.ExternalID != "" && spec.ExternalID != cur.ExternalID {
-		attrs, ch.changed = append(attrs, scim.ReplaceExternalID(spec.ExternalID)), append(ch.changed, "externalId")
-		ch.after.ExternalID = spec.ExternalID
+		attrs, ch.Changed = append(attrs, scim.ReplaceExternalID(spec.ExternalID)), append(ch.Changed, "externalId")
+		ch.After.ExternalID = spec.ExternalID
 	}
 	if op, roles, ok := roleChange(spec.AccountAdmin, cur.Roles); ok {
-		attrs, ch.changed = append(attrs, op), append(ch.changed, "accountAdmin")
-		ch.after.Roles = roles
+		attrs, ch.Changed = append(attrs, op), append(ch.Changed, "accountAdmin")
+		ch.After.Roles = roles
 	}
 
-	want := make(map[string]bool, len(memberIDs))
-	for _, id := range memberIDs {
+	additive := spec.MembershipPolicy == v1.MembershipAdditive || m.MissingByKey
+	want := make(map[string]bool, len(m.IDs))
+	for _, id := range m.IDs {
 		want[id] = true
 	}
 	have := make(map[string]bool, len(cur.Members))
-	var add, remove []string
 	var kept []scim.ComplexValue
-	for _, m := range cur.Members {
-		have[m.Value] = true
-		if !want[m.Value] && spec.MembershipPolicy != v1.MembershipAdditive {
-			remove = append(remove, m.Value)
+	for _, mem := range cur.Members {
+		have[mem.Value] = true
+		if !want[mem.Value] && !additive {
+			ch.Removed = append(ch.Removed, mem.Value)
 			continue
 		}
-		kept = append(kept, m)
+		kept = append(kept, mem)
 	}
-	for _, id := range memberIDs {
+	for _, id := range m.IDs {
 		if !have[id] {
-			add = append(add, id)
+			ch.Added = append(ch.Added, id)
 			kept = append(kept, scim.ComplexValue{Value: id})
 		}
 	}
-	if len(add) > 0 || len(remove) > 0 {
-		ch.changed = append(ch.changed, "members")
-		ch.after.Members = kept
-		ch.added, ch.removed = len(add), len(remove)
+	if len(ch.Added) > 0 || len(ch.Removed) > 0 {
+		ch.Changed = append(ch.Changed, "members")
+		ch.After.Members = kept
 	}
-	ch.requests = scim.MemberPatches(add, remove)
+	ch.Requests = scim.MemberPatches(ch.Added, ch.Removed)
 	if len(attrs) > 0 {
-		if len(ch.requests) == 0 {
-			ch.requests = [][]scim.Operation{attrs}
+		if len(ch.Requests) == 0 {
+			ch.Requests = [][]scim.Operation{attrs}
 		} else {
-			ch.requests[0] = append(attrs, ch.requests[0]...)
+			ch.Requests[0] = append(attrs, ch.Requests[0]...)
 		}
 	}
 	return ch

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package diff
 
 import (
 	"fmt"
@@ -58,11 +58,11 @@ func TestDiffUser(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
-			ops, after, changed := diffUser(tt.spec, tt.cur)
+			ops, after, changed := User(tt.spec, tt.cur)
 			g.Expect(changed).To(Equal(tt.changed))
 			g.Expect(ops).To(Equal(tt.ops))
 			// Applying the diff converges: a second diff against the result is empty.
-			ops2, _, _ := diffUser(tt.spec, after)
+			ops2, _, _ := User(tt.spec, after)
 			g.Expect(ops2).To(BeEmpty())
 		})
 	}
@@ -76,12 +76,12 @@ func withRoles(u scim.User, roles []scim.ComplexValue) scim.User {
 func TestDiffServicePrincipal(t *testing.T) {
 	g := NewWithT(t)
 	cur := scim.ServicePrincipal{ID: "9", ApplicationID: "app", DisplayName: "etl", Active: ptr.To(false)}
-	ops, after, changed := diffSP(v1.ServicePrincipalSpec{DisplayName: "etl-2", Active: ptr.To(true), AccountAdmin: ptr.To(true)}, cur)
+	ops, after, changed := ServicePrincipal(v1.ServicePrincipalSpec{DisplayName: "etl-2", Active: ptr.To(true), AccountAdmin: ptr.To(true)}, cur)
 	g.Expect(changed).To(Equal([]string{"displayName", "active", "accountAdmin"}))
 	g.Expect(ops).To(HaveLen(3))
 	g.Expect(after.IsActive()).To(BeTrue())
 	g.Expect(after.HasRole(scim.RoleAccountAdmin)).To(BeTrue())
-	ops, _, _ = diffSP(v1.ServicePrincipalSpec{ApplicationID: "app"}, cur)
+	ops, _, _ = ServicePrincipal(v1.ServicePrincipalSpec{ApplicationID: "app"}, cur)
 	g.Expect(ops).To(HaveLen(1), "active defaults to true: a deactivated principal is reactivated")
 }
 
@@ -89,24 +89,24 @@ func TestDiffGroupMembership(t *testing.T) {
 	cur := scim.Group{ID: "7", DisplayName: "eng", Members: []scim.ComplexValue{{Value: "1"}, {Value: "2"}, {Value: "stray"}}}
 	t.Run("authoritative removes strays and adds missing members in one request", func(t *testing.T) {
 		g := NewWithT(t)
-		ch := diffGroup(v1.GroupSpec{DisplayName: "eng"}, []string{"1", "2", "3"}, cur)
-		g.Expect(ch.requests).To(HaveLen(1))
-		g.Expect(ch.added).To(Equal(1))
-		g.Expect(ch.removed).To(Equal(1))
-		g.Expect(memberValues(ch.after.Members)).To(ConsistOf("1", "2", "3"))
+		ch := Group(v1.GroupSpec{DisplayName: "eng"}, Members{IDs: []string{"1", "2", "3"}}, cur)
+		g.Expect(ch.Requests).To(HaveLen(1))
+		g.Expect(ch.Added).To(Equal([]string{"3"}))
+		g.Expect(ch.Removed).To(HaveLen(1))
+		g.Expect(memberValues(ch.After.Members)).To(ConsistOf("1", "2", "3"))
 	})
 	t.Run("additive never removes", func(t *testing.T) {
 		g := NewWithT(t)
-		ch := diffGroup(v1.GroupSpec{DisplayName: "eng", MembershipPolicy: v1.MembershipAdditive}, []string{"1"}, cur)
-		g.Expect(ch.requests).To(BeEmpty())
-		g.Expect(ch.removed).To(BeZero())
+		ch := Group(v1.GroupSpec{DisplayName: "eng", MembershipPolicy: v1.MembershipAdditive}, Members{IDs: []string{"1"}}, cur)
+		g.Expect(ch.Requests).To(BeEmpty())
+		g.Expect(ch.Removed).To(BeEmpty())
 	})
 	t.Run("attributes ride in the first membership request", func(t *testing.T) {
 		g := NewWithT(t)
-		ch := diffGroup(v1.GroupSpec{DisplayName: "eng-2", AccountAdmin: ptr.To(true)}, []string{"1", "2", "stray", "4"}, cur)
-		g.Expect(ch.requests).To(HaveLen(1))
-		g.Expect(ch.requests[0]).To(HaveLen(3)) // displayName, role, add members
-		g.Expect(ch.changed).To(Equal([]string{"displayName", "accountAdmin", "members"}))
+		ch := Group(v1.GroupSpec{DisplayName: "eng-2", AccountAdmin: ptr.To(true)}, Members{IDs: []string{"1", "2", "stray", "4"}}, cur)
+		g.Expect(ch.Requests).To(HaveLen(1))
+		g.Expect(ch.Requests[0]).To(HaveLen(3)) // displayName, role, add members
+		g.Expect(ch.Changed).To(Equal([]string{"displayName", "accountAdmin", "members"}))
 	})
 	t.Run("large changes are chunked, never one PATCH per member", func(t *testing.T) {
 		g := NewWithT(t)
@@ -114,15 +114,21 @@ func TestDiffGroupMembership(t *testing.T) {
 		for i := 0; i < 2500; i++ {
 			ids = append(ids, string(rune('a'+i%26))+itoa(i))
 		}
-		ch := diffGroup(v1.GroupSpec{DisplayName: "eng"}, ids, scim.Group{ID: "7", DisplayName: "eng"})
-		g.Expect(ch.requests).To(HaveLen(3))
-		g.Expect(ch.added).To(Equal(2500))
+		ch := Group(v1.GroupSpec{DisplayName: "eng"}, Members{IDs: ids}, scim.Group{ID: "7", DisplayName: "eng"})
+		g.Expect(ch.Requests).To(HaveLen(3))
+		g.Expect(ch.Added).To(HaveLen(2500))
+	})
+	t.Run("a member missing by natural key removes nothing", func(t *testing.T) {
+		g := NewWithT(t)
+		ch := Group(v1.GroupSpec{DisplayName: "eng"}, Members{IDs: []string{"1"}, MissingByKey: true}, cur)
+		g.Expect(ch.Requests).To(BeEmpty())
+		g.Expect(ch.Removed).To(BeEmpty())
 	})
 	t.Run("no change, no request", func(t *testing.T) {
 		g := NewWithT(t)
-		ch := diffGroup(v1.GroupSpec{DisplayName: "eng"}, []string{"1", "2", "stray"}, cur)
-		g.Expect(ch.requests).To(BeEmpty())
-		g.Expect(ch.changed).To(BeEmpty())
+		ch := Group(v1.GroupSpec{DisplayName: "eng"}, Members{IDs: []string{"1", "2", "stray"}}, cur)
+		g.Expect(ch.Requests).To(BeEmpty())
+		g.Expect(ch.Changed).To(BeEmpty())
 	})
 }
 
@@ -132,7 +138,7 @@ func TestDesiredGroupCapsMembersOnCreate(t *testing.T) {
 	for i := range ids {
 		ids[i] = itoa(i)
 	}
-	grp := desiredGroup(v1.GroupSpec{DisplayName: "big"}, ids)
+	grp := DesiredGroup(v1.GroupSpec{DisplayName: "big"}, ids)
 	g.Expect(grp.Members).To(HaveLen(scim.MaxMembersOnCreate))
 }
 
