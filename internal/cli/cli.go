@@ -55,7 +55,7 @@ const (
 // TerraformStateReader reads a Terraform state file into a Snapshot (the
 // principals it manages, members and roles folded in, deletion policies
 // from disable_as_user_deletion) and the addresses of the resources it
-// could not map. cmd/kubectl-databricks wires the reader.
+// could not map. Tests may stand one in; nil is ReadTerraformStateFile.
 type TerraformStateReader func(path string) (snap manifest.Snapshot, unmapped []string, err error)
 
 // Env is what Run reads and writes besides its arguments.
@@ -65,8 +65,8 @@ type Env struct {
 	Getenv func(string) string
 	// StderrTerminal makes the progress line rewrite itself in place.
 	StderrTerminal bool
-	// ReadTerraformState implements import-terraform; nil reports that
-	// this build has no Terraform state reader.
+	// ReadTerraformState implements import-terraform; nil is
+	// ReadTerraformStateFile.
 	ReadTerraformState TerraformStateReader
 	// Version is printed by `version`.
 	Version string

@@ -25,11 +25,13 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/cli"
 	"github.com/scimops/databricks-scim-operator/internal/cli/manifest"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
+	"github.com/scimops/databricks-scim-operator/internal/scim/scimfake"
 )
 
 // import-terraform writes what the state reader hands over, adopting, with
@@ -73,8 +75,80 @@ func TestImportTerraformConvertsTheReadersSnapshot(t *testing.T) {
 		}})
 	g.Expect(code).To(Equal(cli.ExitError))
 	g.Expect(stderr.String()).To(ContainSubstring("reading the Terraform state s: unsupported state version 3"))
-	stderr.Reset()
-	code = cli.Run(context.Background(), []string{"import-terraform", "--account", "main", "-n", "x", "s", t.TempDir()}, cli.Env{Stderr: &stderr})
-	g.Expect(code).To(Equal(cli.ExitError))
-	g.Expect(stderr.String()).To(ContainSubstring("no Terraform state reader"))
+}
+
+// import-terraform on the realistic state of package tfstate, against a fake
+// account seeded with the same objects: applying the directory adopts every
+// principal and group with no SCIM write, and what cannot be mapped is listed.
+func TestImportTerraformAdoptsWithoutWrites(t *testing.T) {
+	g := NewWithT(t)
+	tn := newTenant(t, cluster(t), true)
+	const state = "tfstate/testdata/account.tfstate"
+	snap, _, err := cli.ReadTerraformStateFile(state)
+	g.Expect(err).NotTo(HaveOccurred())
+	seedSnapshot(tn.fake, snap)
+
+	dir := filepath.Join(t.TempDir(), "imported")
+	code, _, stderr := tn.run("import-terraform", "--account", tn.account, "--namespace", tn.namespace, state, dir)
+	g.Expect(code).To(Equal(cli.ExitOK), stderr)
+	g.Expect(stderr).To(And(
+		ContainSubstring("databricks_mws_workspaces.analytics: "),
+		ContainSubstring("databricks_user_role.bob_instance_profile: "),
+		ContainSubstring("databricks_group.ws_local: "),
+		ContainSubstring("random_id.bucket_suffix: "),
+	), "unmapped resources are listed, not dropped")
+	g.Expect(stderr).To(ContainSubstring("wrote 6 users, 2 service principals and 4 groups to " + dir))
+
+	tn.fake.ResetRequests()
+	tn.apply(t, dir)
+	tn.waitReady(t, 12, "Synced")
+	writes, _, _ := scimCalls(tn.fake)
+	g.Expect(writes).To(BeZero(), "adopting a spec equal to the remote state writes nothing")
+	for _, name := range []string{"alice-example-com", "bob-example-com"} {
+		u := &v1.User{}
+		g.Expect(tn.w.c.Get(context.Background(), client.ObjectKey{Namespace: tn.namespace, Name: name}, u)).To(Succeed())
+		g.Expect(u.Status.Adopted).To(BeTrue(), name)
+	}
+}
+
+// Bad state files fail with exit 1 and say what is wrong.
+func TestImportTerraformBadState(t *testing.T) {
+	for _, tc := range []struct{ name, state, want string }{
+		{"unreadable", filepath.Join(t.TempDir(), "missing.tfstate"), "no such file or directory"},
+		{"another provider's state", "tfstate/testdata/aws-only.tfstate", "hashicorp/aws"},
+		{"not a state", "tfstate/testdata/garbage.tfstate", "not"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			var stderr bytes.Buffer
+			out := filepath.Join(t.TempDir(), "out")
+			code := cli.Run(context.Background(), []string{"import-terraform", "--account", "main", "-n", "x", tc.state, out}, cli.Env{Stderr: &stderr})
+			g.Expect(code).To(Equal(cli.ExitError))
+			g.Expect(stderr.String()).To(And(ContainSubstring("reading the Terraform state "+tc.state+": "), ContainSubstring(tc.want)))
+			g.Expect(out).NotTo(BeAnExistingFile(), "nothing is written")
+		})
+	}
+}
+
+// seedSnapshot stores the snapshot's objects in the fake with their ids,
+// groups first empty and then filled, so nesting order does not matter.
+func seedSnapshot(fake *scimfake.Server, snap manifest.Snapshot) {
+	for _, u := range snap.Users {
+		fake.SeedUser(u)
+	}
+	for _, sp := range snap.ServicePrincipals {
+		fake.SeedServicePrincipal(sp)
+	}
+	for _, g := range snap.Groups {
+		empty := g
+		empty.Members = nil
+		fake.SeedGroup(empty)
+	}
+	for _, g := range snap.Groups {
+		for _, m := range g.Members {
+			if err := fake.AddMember(g.ID, m.Value); err != nil {
+				panic(err)
+			}
+		}
+	}
 }
