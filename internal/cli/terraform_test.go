@@ -86,6 +86,10 @@ func TestImportTerraformAdoptsWithoutWrites(t *testing.T) {
 	const state = "tfstate/testdata/account.tfstate"
 	snap, _, err := cli.ReadTerraformStateFile(state)
 	g.Expect(err).NotTo(HaveOccurred())
+	// analysts has a member Terraform does not manage (only its
+	// databricks_group_member edge is in the state): it must survive.
+	const contractor = "1122334455667788"
+	tn.fake.SeedUser(scim.User{ID: contractor, UserName: "contractor@example.com"})
 	seedSnapshot(tn.fake, snap)
 
 	dir := filepath.Join(t.TempDir(), "imported")
@@ -104,6 +108,12 @@ func TestImportTerraformAdoptsWithoutWrites(t *testing.T) {
 	tn.waitReady(t, 12, "Synced")
 	writes, _, _ := scimCalls(tn.fake)
 	g.Expect(writes).To(BeZero(), "adopting a spec equal to the remote state writes nothing")
+	analysts, ok := tn.fake.GroupByName("Analysts")
+	g.Expect(ok).To(BeTrue())
+	g.Expect(analysts.MemberIDs()).To(ContainElement(contractor), "a member named only by SCIM id in the state is kept")
+	group := &v1.Group{}
+	g.Expect(tn.w.c.Get(context.Background(), client.ObjectKey{Namespace: tn.namespace, Name: "analysts"}, group)).To(Succeed())
+	g.Expect(group.Spec.MembershipPolicy).To(Equal(v1.MembershipAdditive))
 	for _, name := range []string{"alice-example-com", "bob-example-com"} {
 		u := &v1.User{}
 		g.Expect(tn.w.c.Get(context.Background(), client.ObjectKey{Namespace: tn.namespace, Name: name}, u)).To(Succeed())

@@ -37,8 +37,9 @@ type Result struct {
 	Users             []scim.User
 	ServicePrincipals []scim.ServicePrincipal
 	// Groups carry their members as {Value: <SCIM id>, Ref: "Users/<id>" |
-	// "ServicePrincipals/<id>" | "Groups/<id>"} (see scim.MemberResource);
-	// every member is a user, service principal or group of this Result.
+	// "ServicePrincipals/<id>" | "Groups/<id>"} (see scim.MemberResource).
+	// A member the state holds no principal for has no Ref (and is also in
+	// Unmapped): a converter must not treat the group as complete.
 	Groups []scim.Group
 	// DeletionPolicies holds the deletion policy of every user and service
 	// principal, keyed by SCIM id. Groups have none: Terraform always
@@ -547,10 +548,16 @@ func (c *converter) addMember(in instance) {
 	}
 	m, ok := c.principals[memberID]
 	if !ok {
-		c.unmapped(in.Address, fmt.Sprintf("member_id %s is %s; name this member of %s by userName, applicationId or groupDisplayName yourself", memberID, c.describe(memberID), g.address))
+		// Kept by id alone: dropping it would let an Authoritative group
+		// built from this Result remove the member from Databricks.
+		c.unmapped(in.Address, fmt.Sprintf("member_id %s is %s; it stays in %s by SCIM id only: name it by userName, applicationId or groupDisplayName yourself", memberID, c.describe(memberID), g.address))
+		addMember(g, scim.ComplexValue{Value: memberID})
 		return
 	}
-	member := scim.ComplexValue{Value: memberID, Ref: string(m.kind) + "/" + memberID}
+	addMember(g, scim.ComplexValue{Value: memberID, Ref: string(m.kind) + "/" + memberID})
+}
+
+func addMember(g *principal, member scim.ComplexValue) {
 	if !slices.Contains(g.group.Members, member) {
 		g.group.Members = append(g.group.Members, member)
 	}
