@@ -55,23 +55,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	g := NewWithT(t)
 	ctx := t.Context()
-
-	s, err := localenv.NewStack(localenv.StackOptions{Out: t.Output()})
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() {
-		if t.Failed() {
-			dumpLogs(t, s)
-		}
-		if err := s.Stop(); err != nil {
-			t.Errorf("stopping the local environment: %v", err)
-		}
-	})
-	step := func(title string, fn func() error) {
-		t.Helper()
-		if err := s.Step(title, fn); err != nil {
-			t.Fatalf("%s: %v", title, err)
-		}
-	}
+	s, step := newStack(t)
 
 	step("build the manager and the fake SCIM server", func() error { return s.Build(ctx) })
 	step("start the local control plane", s.StartControlPlane)
@@ -87,7 +71,7 @@ func TestEndToEnd(t *testing.T) {
 
 	step("create the token Secret", func() error { return localenv.CreateTokenSecret(ctx, c, s.Fake) })
 	var mgr *localenv.Manager
-	step("start the manager as its own process", func() error {
+	step("start the manager as its own process", func() (err error) {
 		mgr, err = s.StartManager(ctx, localenv.ManagerOptions{})
 		return err
 	})
@@ -516,6 +500,31 @@ func dumpLogs(t *testing.T, s *localenv.Stack) {
 			for _, o := range st {
 				t.Logf("%s: ready=%t %s", o.Ref(), o.Ready, o.Describe())
 			}
+		}
+	}
+}
+
+// newStack is a local environment stopped when the test ends (its logs
+// shown if the test failed), and step, which runs one titled step of it and
+// stops the test when the step fails.
+func newStack(t *testing.T) (*localenv.Stack, func(title string, fn func() error)) {
+	t.Helper()
+	s, err := localenv.NewStack(localenv.StackOptions{Out: t.Output()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			dumpLogs(t, s)
+		}
+		if err := s.Stop(); err != nil {
+			t.Errorf("stopping the local environment: %v", err)
+		}
+	})
+	return s, func(title string, fn func() error) {
+		t.Helper()
+		if err := s.Step(title, fn); err != nil {
+			t.Fatalf("%s: %v", title, err)
 		}
 	}
 }

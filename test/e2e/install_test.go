@@ -70,23 +70,7 @@ func TestPackagedInstall(t *testing.T) {
 	}
 	g := NewWithT(t)
 	ctx := t.Context()
-
-	s, err := localenv.NewStack(localenv.StackOptions{Out: t.Output()})
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() {
-		if t.Failed() {
-			dumpLogs(t, s)
-		}
-		if err := s.Stop(); err != nil {
-			t.Errorf("stopping the local environment: %v", err)
-		}
-	})
-	step := func(title string, fn func() error) {
-		t.Helper()
-		if err := s.Step(title, fn); err != nil {
-			t.Fatalf("%s: %v", title, err)
-		}
-	}
+	s, step := newStack(t)
 	c := func() client.Client { return s.CP.Client }
 
 	step("build the manager, the fake SCIM server and the installer", func() error {
@@ -99,7 +83,7 @@ func TestPackagedInstall(t *testing.T) {
 
 	// The Helm chart.
 	var chart []*unstructured.Unstructured
-	step("render the Helm chart with its default values", func() error {
+	step("render the Helm chart with its default values", func() (err error) {
 		chart, err = helmchart.Render(ctx, s.Root, helmchart.Options{})
 		return err
 	})
@@ -126,7 +110,7 @@ func TestPackagedInstall(t *testing.T) {
 	step("create the token Secret", func() error { return localenv.CreateTokenSecret(ctx, c(), s.Fake) })
 	var mgr *localenv.Manager
 	var metricsAddr string
-	step("run the chart's manager container as a process", func() error {
+	step("run the chart's manager container as a process", func() (err error) {
 		mgr, metricsAddr, err = startFromDeployment(ctx, s, chart)
 		return err
 	})
