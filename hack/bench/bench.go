@@ -59,6 +59,7 @@ type bench struct {
 	createStart, converged time.Time
 	convergeCounts         map[scim.Class]map[string]int
 	createsOK              map[string]int
+	groupPatches           int
 	steadyPerInterval      map[string]float64
 	steadyWrites           int
 	latencies              []time.Duration
@@ -118,7 +119,7 @@ func (b *bench) start(ctx context.Context) error {
 
 // converge creates the workload and waits until every resource is Ready.
 func (b *bench) converge(ctx context.Context) error {
-	objs := b.sc.objects(benchNamespace, benchAccount)
+	objs := b.sc.ordered(b.sc.objects(benchNamespace, benchAccount))
 	if err := b.fake().ResetRequests(ctx); err != nil {
 		return err
 	}
@@ -162,6 +163,9 @@ func (b *bench) converge(ctx context.Context) error {
 	for _, r := range recs {
 		if r.Method == http.MethodPost && r.Status < 300 {
 			b.createsOK[string(r.Resource)]++
+		}
+		if r.Method == http.MethodPatch && r.Resource == "Groups" {
+			b.groupPatches++
 		}
 	}
 	return b.checkMembership(ctx)

@@ -38,6 +38,7 @@ func main() {
 	concurrency := flag.Int("concurrency", 8, "the manager's --max-concurrent-reconciles")
 	keep := flag.Bool("keep", false, "keep the temporary directory (logs, kubeconfig) after stopping every process")
 	binDir := flag.String("bin-dir", "", "where to build the manager (default: bin/)")
+	order := flag.String("order", "users-first", "the order the converge scenario creates resources in: users-first (members before the groups naming them), groups-first (name order, as kubectl apply -f dir/, Argo CD and Flux apply custom kinds), or shuffled (fixed seed)")
 	scenario := flag.String("scenario", "all", "converge (the operator creates everything), export (kubectl databricks export of an existing account, applied with --adopt and without), or all")
 	flag.Parse()
 	sc, ok := scales[*scaleName]
@@ -45,6 +46,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: unknown scale %q (full or small)\n", *scaleName)
 		os.Exit(2)
 	}
+	if !validOrder(*order) {
+		fmt.Fprintf(os.Stderr, "bench: unknown order %q (users-first, groups-first or shuffled)\n", *order)
+		os.Exit(2)
+	}
+	sc.order = *order
 	if *scenario != "all" && *scenario != "converge" && *scenario != "export" {
 		fmt.Fprintf(os.Stderr, "bench: unknown scenario %q (converge, export or all)\n", *scenario)
 		os.Exit(2)

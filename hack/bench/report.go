@@ -89,6 +89,7 @@ func (b *bench) report(w io.Writer) {
 	rss, cpu, err := procStats(b.mgr.Pid())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "databricks-scim-operator benchmark\tscale %s: %d users, %d service principals, %d groups (%d membership edges)\n", sc.name, sc.users, sc.sps, sc.groups, sc.edges())
+	fmt.Fprintf(tw, "create order\t%s\n", sc.order)
 	fmt.Fprintf(tw, "machine\t%s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(tw, "fake limits (req/s)\tget %.0f, list %.0f, patch %.0f, write %.0f\n", l.Get, l.List, l.Patch, l.Write)
 	fmt.Fprintf(tw, "\t\n")
@@ -105,6 +106,7 @@ func (b *bench) report(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "429s / all calls (target <= 1%%)\t%d / %d = %.2f%%\n", throttled, total, 100*float64(throttled)/math.Max(1, float64(total)))
 	fmt.Fprintf(tw, "duplicate creates (target 0)\t%d\n", duplicates)
+	fmt.Fprintf(tw, "group PATCHes during convergence\t%d\n", b.groupPatches)
 	fmt.Fprintf(tw, "\t\n")
 	fmt.Fprintf(tw, "steady state, per %s interval\t%.0f calls (list pages %.0f, group GETs %.0f, other GETs %.0f)\n", sc.syncInterval.Duration,
 		steady, b.steadyPerInterval["list page"], b.steadyPerInterval["group GET"], b.steadyPerInterval["other GET"])

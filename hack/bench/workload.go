@@ -18,6 +18,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,6 +36,8 @@ type scale struct {
 	nestEvery    int
 	syncInterval metav1.Duration
 	edits        int
+	// order is the order resources are created in (see ordered).
+	order string
 }
 
 var scales = map[string]scale{
@@ -65,6 +68,36 @@ func (s scale) objects(ns, account string) []client.Object {
 		g.Spec.DisplayName = fmt.Sprintf("group-%04d", i)
 		g.Spec.Members = s.members(i)
 		objs = append(objs, g)
+	}
+	return objs
+}
+
+func validOrder(o string) bool {
+	return o == "users-first" || o == "groups-first" || o == "shuffled"
+}
+
+// ordered puts objs (users and service principals, then groups) in the
+// scale's create order: as built, groups before the resources they name
+// (kubectl apply -f dir/, Argo CD and Flux apply custom kinds by name, and
+// "Group" sorts before "ServicePrincipal" and "User"), or shuffled with a
+// fixed seed so runs compare.
+func (s scale) ordered(objs []client.Object) []client.Object {
+	switch s.order {
+	case "groups-first":
+		var groups, rest []client.Object
+		for _, o := range objs {
+			if _, ok := o.(*v1.Group); ok {
+				groups = append(groups, o)
+			} else {
+				rest = append(rest, o)
+			}
+		}
+		return append(groups, rest...)
+	case "shuffled":
+		out := append([]client.Object(nil), objs...)
+		r := rand.New(rand.NewPCG(1, 2))
+		r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+		return out
 	}
 	return objs
 }
