@@ -38,12 +38,30 @@ type groupRemote struct {
 	acc      *account.Account
 	members  diff.Resolver
 	resolved *diff.Members
+	// grace is the member grace window (memberGraceWindow unless configured).
+	grace time.Duration
+	// held: member references not applied yet, for which update removed
+	// nothing; heldFor: how much of the window is left.
+	held    []string
+	heldFor time.Duration
 }
 
-func newGroupRemote(c client.Reader) func(identityObject, *account.Account) remote[scim.Group] {
+// memberGraceWindow is how long, from its creationTimestamp, a group waits
+// for member resources it names that do not exist yet: a one-shot apply in
+// name order (kubectl apply -f dir/, Argo CD, Flux) creates Groups before
+// the Users they reference. Meanwhile a new group is not created and an
+// existing one removes no members; after it, the group converges on what
+// resolves. Member resources that exist but have no SCIM id yet are waited
+// for without this bound (waitBeforeCreate).
+const memberGraceWindow = 30 * time.Second
+
+func newGroupRemote(c client.Reader, grace time.Duration) func(identityObject, *account.Account) remote[scim.Group] {
+	if grace <= 0 {
+		grace = memberGraceWindow
+	}
 	return func(obj identityObject, acc *account.Account) remote[scim.Group] {
 		g := obj.(*v1.Group)
-		return &groupRemote{g: g, acc: acc, members: diff.Resolver{Resources: clusterResources{c}, Directory: acc.Inventory, Group: g}}
+		return &groupRemote{g: g, acc: acc, members: diff.Resolver{Resources: clusterResources{c}, Directory: acc.Inventory, Group: g}, grace: grace}
 	}
 }
 
@@ -105,12 +123,47 @@ const memberWait = time.Minute
 
 // waitBeforeCreate holds a new group back while member resources are still
 // being created, so they go into the create instead of a PATCH per arrival.
+// Within the member grace window it also waits for member resources that do
+// not exist yet (which also holds back adopting an existing group, so its
+// members are never removed only because their resources come later).
 func (r *groupRemote) waitBeforeCreate(ctx context.Context) (outcome, error) {
 	n, err := r.members.Pending(ctx)
-	if err != nil || n == 0 {
+	if err != nil {
 		return next(), err
 	}
-	return wait(v1.ReasonProgressing, "Waiting for member resources to get their SCIM ids, so the group is created with them", memberWait), nil
+	if n > 0 {
+		return wait(v1.ReasonProgressing, "Waiting for member resources to get their SCIM ids, so the group is created with them", memberWait), nil
+	}
+	absent, left, err := r.awaited(ctx)
+	if err != nil || len(absent) == 0 {
+		return next(), err
+	}
+	return wait(v1.ReasonProgressing, fmt.Sprintf("Waiting up to %s for member resources that do not exist yet (%s), so the group is created or adopted with them; after that it converges on the members that resolve",
+		left.Round(time.Second), listed(absent)), left), nil
+}
+
+// awaited returns the member references whose resources do not exist yet
+// while the group is within its member grace window, and what is left of it
+// (rounded up, so a look at its end finds it over).
+func (r *groupRemote) awaited(ctx context.Context) ([]string, time.Duration, error) {
+	left := time.Until(r.g.CreationTimestamp.Add(r.grace))
+	if left <= 0 {
+		return nil, 0, nil
+	}
+	absent, err := r.members.Absent(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("failed to read member resources: %w", err)
+	}
+	return absent, left.Truncate(100*time.Millisecond) + 100*time.Millisecond, nil
+}
+
+// listed names up to listedInMessage items.
+func listed(items []string) string {
+	out := strings.Join(items[:min(len(items), listedInMessage)], ", ")
+	if more := len(items) - listedInMessage; more > 0 {
+		out += fmt.Sprintf(" and %d more", more)
+	}
+	return out
 }
 
 func (r *groupRemote) resolve(ctx context.Context) (*diff.Members, error) {
@@ -146,7 +199,19 @@ func (r *groupRemote) update(ctx context.Context, cur *scim.Group) (*scim.Group,
 	if err != nil {
 		return nil, nil, err
 	}
-	ch := diff.Group(r.g.Spec, *res, *cur)
+	spec := r.g.Spec
+	if spec.MembershipPolicy != v1.MembershipAdditive {
+		absent, left, err := r.awaited(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(absent) > 0 {
+			// Within the grace window: add what resolves, remove nothing.
+			spec.MembershipPolicy = v1.MembershipAdditive
+			r.held, r.heldFor = absent, left
+		}
+	}
+	ch := diff.Group(spec, *res, *cur)
 	for _, ops := range ch.Requests {
 		if err := r.acc.Client.PatchGroup(ctx, cur.ID, ops); err != nil {
 			// Partly applied, perhaps: re-read the members before the next diff.
@@ -203,9 +268,9 @@ const listedInMessage = 5
 
 // unapplied reports a synced group with unresolved members as not Ready:
 // the rest converged, but the spec is not fully applied.
-func (r *groupRemote) unapplied() (string, string, bool) {
+func (r *groupRemote) unapplied() (string, string, time.Duration, bool) {
 	if r.resolved == nil || len(r.resolved.Unresolved) == 0 {
-		return "", "", false
+		return "", "", 0, false
 	}
 	reason := v1.ReasonMembersUnresolved
 	if len(r.resolved.Cycles) > 0 {
@@ -219,7 +284,11 @@ func (r *groupRemote) unapplied() (string, string, bool) {
 	if more := len(unresolved) - listedInMessage; more > 0 {
 		parts = append(parts, fmt.Sprintf("and %d more (see status.unresolvedMembers)", more))
 	}
-	return reason, fmt.Sprintf("%d of %d members unresolved; the rest are applied: %s", len(unresolved), len(r.g.Spec.Members), strings.Join(parts, "; ")), true
+	msg := fmt.Sprintf("%d of %d members unresolved; the rest are applied: %s", len(unresolved), len(r.g.Spec.Members), strings.Join(parts, "; "))
+	if len(r.held) > 0 {
+		msg = fmt.Sprintf("No members are removed for up to %s while member resources do not exist yet (%s); ", r.heldFor.Round(time.Second), listed(r.held)) + msg
+	}
+	return reason, msg, r.heldFor, true
 }
 
 // clusterResources is what member resolution reads from the manager's cache.

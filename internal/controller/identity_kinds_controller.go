@@ -17,6 +17,8 @@ limitations under the License.
 package controller
 
 import (
+	"time"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -50,8 +52,10 @@ func setupServicePrincipalController(mgr ctrl.Manager, base *identityReconciler,
 // setupGroupController converges Databricks account groups and their
 // membership. A member resource getting its SCIM id re-queues the groups
 // that reference it.
-func setupGroupController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter) error {
-	e := &engine[scim.Group]{identityReconciler: base, kind: groupKind, newRemote: newGroupRemote(base.Client)}
+// A member resource created later wakes them too (creates pass the
+// predicate), which ends a group's member grace window early.
+func setupGroupController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter, grace time.Duration) error {
+	e := &engine[scim.Group]{identityReconciler: base, kind: groupKind, newRemote: newGroupRemote(base.Client, grace)}
 	return identityController(mgr, e.kind, base, changes.source(e.kind)).
 		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refUser)), builder.WithPredicates(scimIDChanged())).
 		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refSP)), builder.WithPredicates(scimIDChanged())).

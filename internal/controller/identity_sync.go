@@ -202,17 +202,22 @@ func (e *engine[R]) update(ctx context.Context, s *identityState[R]) outcome {
 }
 
 // partialSync lets a kind report a sync that applied only part of the spec
-// (a group with unresolved members).
+// (a group with unresolved members), and ask for a look sooner than the
+// sync interval (recheck > 0: a group holding back removals).
 type partialSync interface {
-	unapplied() (reason, message string, partial bool)
+	unapplied() (reason, message string, recheck time.Duration, partial bool)
 }
 
 // summarize concludes a converged sync: Synced, or the kind's own reason
 // when part of the spec could not be applied.
 func (e *engine[R]) summarize(_ context.Context, s *identityState[R]) outcome {
 	if p, ok := s.rm.(partialSync); ok {
-		if reason, msg, partial := p.unapplied(); partial {
-			return partly(reason, msg, jitter(s.acc.SyncInterval), s.evt)
+		if reason, msg, recheck, partial := p.unapplied(); partial {
+			after := jitter(s.acc.SyncInterval)
+			if recheck > 0 && recheck < after {
+				after = recheck
+			}
+			return partly(reason, msg, after, s.evt)
 		}
 	}
 	return ready(v1.ReasonSynced, fmt.Sprintf("%s is in sync (SCIM id %s)", s.rm.describe(), s.rm.id(s.cur)), s.acc.SyncInterval, s.evt)

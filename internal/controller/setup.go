@@ -48,6 +48,9 @@ type Config struct {
 	// Shard limits the manager to some DatabricksAccounts (zero value: all).
 	// The manager's cache must be built with Shard.ApplyToCache.
 	Shard Shard
+	// MemberGraceWindow: how long a new group waits for member resources
+	// that do not exist yet (0: memberGraceWindow, 30 s).
+	MemberGraceWindow time.Duration
 }
 
 // SetupWithManager registers the field indexes and all four controllers,
@@ -88,7 +91,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 		{"databricksaccount", func() error { return accounts.SetupWithManager(mgr) }},
 		{"user", func() error { return setupUserController(mgr, identities("user"), changes) }},
 		{"serviceprincipal", func() error { return setupServicePrincipalController(mgr, identities("serviceprincipal"), changes) }},
-		{"group", func() error { return setupGroupController(mgr, identities("group"), changes) }},
+		{"group", func() error { return setupGroupController(mgr, identities("group"), changes, cfg.MemberGraceWindow) }},
 	}
 	for _, s := range setups {
 		if err := s.setup(); err != nil {

@@ -50,6 +50,10 @@ import (
 // testWriteShield replaces the 90 s production shield in this suite.
 const testWriteShield = 3 * time.Second
 
+// testMemberGrace is the suite's member grace window: long enough to see a
+// group hold, short enough that a member that never appears costs little.
+const testMemberGrace = 5 * time.Second
+
 // secretNamespace plays the operator's own namespace.
 const secretNamespace = "databricks-scim-system"
 
@@ -102,8 +106,9 @@ var _ = BeforeSuite(func() {
 		// eventual-consistency delays the fake is given below.
 		WriteShield: testWriteShield,
 		// The fakes listen on loopback.
-		Hosts: scim.HostPolicy{AllowLoopback: true},
-		Shard: shard,
+		Hosts:             scim.HostPolicy{AllowLoopback: true},
+		Shard:             shard,
+		MemberGraceWindow: testMemberGrace,
 		Controller: Options{
 			MaxConcurrentReconciles: 4,
 			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](50*time.Millisecond, 2*time.Second),

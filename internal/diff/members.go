@@ -228,6 +228,34 @@ func (m Resolver) cycleThrough(ctx context.Context, child *v1.Group) (string, er
 	return walk(child, []string{m.Group.Spec.DisplayName}, 0)
 }
 
+// Absent names the member references (as DescribeMember does) whose
+// resources do not exist in the group's namespace, e.g. not applied yet.
+func (m Resolver) Absent(ctx context.Context) ([]string, error) {
+	var out []string
+	for _, mem := range m.Group.Spec.Members {
+		var obj client.Object
+		var name string
+		switch {
+		case mem.UserRef != nil:
+			obj, name = &v1.User{}, mem.UserRef.Name
+		case mem.ServicePrincipalRef != nil:
+			obj, name = &v1.ServicePrincipal{}, mem.ServicePrincipalRef.Name
+		case mem.GroupRef != nil:
+			obj, name = &v1.Group{}, mem.GroupRef.Name
+		default:
+			continue
+		}
+		err := m.Resources.Get(ctx, types.NamespacedName{Namespace: m.Group.Namespace, Name: name}, obj)
+		if client.IgnoreNotFound(err) != nil {
+			return nil, err
+		}
+		if err != nil {
+			out = append(out, DescribeMember(mem))
+		}
+	}
+	return out, nil
+}
+
 // Pending counts member resources that exist in this account and are still
 // being created (no SCIM id, not stalled): worth waiting for before a create.
 // Members that would form a cycle never count, so a cycle cannot deadlock.
