@@ -1120,3 +1120,62 @@ func TestStepFinishRecordsTheIDWhenStatusIsRefused(t *testing.T) {
 	g.Expect(stored.Status.CreatePending).To(BeNil())
 	g.Expect(controllerutil.ContainsFinalizer(stored, v1.Finalizer)).To(BeTrue())
 }
+
+// groupUpdateEnv is a Group named team, created at created, whose members
+// are the User alice (SCIM id u-alice) and the User bob, which does not
+// exist; the remote group holds u-alice and u-bob.
+func groupUpdateEnv(t *testing.T, created time.Time) (*stepEnv, *groupRemote, scim.Group) {
+	t.Helper()
+	g := &v1.Group{
+		ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: stepNamespace, UID: "uid-team", Generation: 1, CreationTimestamp: metav1.NewTime(created)},
+		Spec: v1.GroupSpec{
+			AccountRef: v1.AccountReference{Name: stepAccountName}, DisplayName: "team",
+			Members: []v1.GroupMember{{UserRef: &v1.LocalObjectReference{Name: "alice"}}, {UserRef: &v1.LocalObjectReference{Name: "bob"}}},
+		},
+	}
+	g.Status.ID = "g-team"
+	env := newStepEnv(t, nil, g, stepUser("alice", withID("u-alice")))
+	env.acc.Client = env.scim
+	r := newGroupRemote(env.c, 30*time.Second)(g, env.acc).(*groupRemote)
+	cur := scim.Group{ID: "g-team", DisplayName: "team", Members: []scim.ComplexValue{{Value: "u-alice"}, {Value: "u-bob"}}}
+	return env, r, cur
+}
+
+func TestStepGroupUpdateWithinTheGraceWindowRemovesNoMember(t *testing.T) {
+	g := NewWithT(t)
+	env, r, cur := groupUpdateEnv(t, time.Now())
+	// No PatchGroupFunc: any PATCH fails the test.
+	after, changed, err := r.update(env.ctx, &cur)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(changed).To(BeEmpty())
+	g.Expect(after.MemberIDs()).To(ConsistOf("u-alice", "u-bob"))
+	reason, msg, recheck, partial := r.unapplied()
+	g.Expect(partial).To(BeTrue())
+	g.Expect(reason).To(Equal(v1.ReasonMembersUnresolved))
+	g.Expect(msg).To(HavePrefix("No members are removed for up to "))
+	g.Expect(msg).To(ContainSubstring("(userRef:bob)"))
+	g.Expect(recheck).To(BeNumerically(">", 0))
+	g.Expect(recheck).To(BeNumerically("<=", 30*time.Second+100*time.Millisecond))
+}
+
+func TestStepGroupUpdateAfterTheGraceWindowRemovesWhatDoesNotResolve(t *testing.T) {
+	g := NewWithT(t)
+	env, r, cur := groupUpdateEnv(t, time.Now().Add(-time.Minute))
+	var sent [][]scim.Operation
+	env.scim.PatchGroupFunc = func(_ context.Context, id string, ops []scim.Operation) error {
+		g.Expect(id).To(Equal("g-team"))
+		sent = append(sent, ops)
+		return nil
+	}
+	after, changed, err := r.update(env.ctx, &cur)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(changed).To(ConsistOf("members"))
+	g.Expect(after.MemberIDs()).To(ConsistOf("u-alice"))
+	g.Expect(sent).To(HaveLen(1))
+	g.Expect(sent[0]).To(HaveLen(1))
+	g.Expect(sent[0][0].Op).To(Equal("remove"))
+	_, msg, recheck, partial := r.unapplied()
+	g.Expect(partial).To(BeTrue())
+	g.Expect(msg).NotTo(ContainSubstring("No members are removed"))
+	g.Expect(recheck).To(BeZero())
+}

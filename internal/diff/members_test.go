@@ -102,6 +102,10 @@ func TestResolverMapsMembersToSCIMIDs(t *testing.T) {
 	n, err := r.Pending(context.Background())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(n).To(Equal(1), "only the user being created is worth waiting for")
+
+	absent, err := r.Absent(context.Background())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(absent).To(Equal([]string{"userRef:ghost"}), "only references to resources that do not exist; natural keys never count")
 }
 
 func TestResolverReportsCycles(t *testing.T) {
