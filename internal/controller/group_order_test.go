@@ -36,7 +36,7 @@ func expectHolding(g *v1.Group) {
 		c := readyCondition(gm, g)
 		gm.Expect(c).NotTo(BeNil())
 		gm.Expect(c.Reason).To(Equal(v1.ReasonProgressing), c.Message)
-		gm.Expect(c.Message).To(ContainSubstring("do not exist yet"))
+		gm.Expect(c.Message).To(Equal("Waiting up to 5s from the group's creation for member resources that do not exist yet, so the group is created or adopted with them; after that it converges on the members that resolve"))
 	}).Should(Succeed())
 }
 
@@ -48,7 +48,6 @@ var _ = Describe("Group apply order", func() {
 		g := s.group("team", "team", []v1.GroupMember{userRef("alice"), userRef("bob"), spRef("robot")})
 		Expect(k8sClient.Create(ctx, g)).To(Succeed())
 		expectHolding(g)
-		Expect(readyOf(g).Message).To(ContainSubstring("userRef:alice, userRef:bob, servicePrincipalRef:robot"))
 		Expect(requestsTo(s.fake, http.MethodPost, "/Groups")).To(BeZero(), "not created while its members are being applied")
 
 		alice, bob, robot := s.user("alice", "alice@example.com"), s.user("bob", "bob@example.com"), s.servicePrincipal("robot", "robot")
@@ -101,7 +100,6 @@ var _ = Describe("Group apply order", func() {
 		g := s.group("team", "team", []v1.GroupMember{userRef("alice"), userRef("ghost")})
 		Expect(k8sClient.Create(ctx, g)).To(Succeed())
 		expectHolding(g)
-		Expect(readyOf(g).Message).To(ContainSubstring("userRef:ghost"))
 		expectReason(g, metav1.ConditionFalse, v1.ReasonMembersUnresolved)
 		Expect(g.Status.UnresolvedMembers).To(ConsistOf(v1.UnresolvedMember{Member: "userRef:ghost", Reason: "User " + s.namespace + "/ghost not found"}))
 		Expect(readyOf(g).Message).NotTo(ContainSubstring("No members are removed"))

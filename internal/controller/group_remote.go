@@ -138,8 +138,10 @@ func (r *groupRemote) waitBeforeCreate(ctx context.Context) (outcome, error) {
 	if err != nil || len(absent) == 0 {
 		return next(), err
 	}
-	return wait(v1.ReasonProgressing, fmt.Sprintf("Waiting up to %s for member resources that do not exist yet (%s), so the group is created or adopted with them; after that it converges on the members that resolve",
-		left.Round(time.Second), listed(absent)), left), nil
+	// The message names no members and no time left: it stays the same
+	// while they arrive, so waking on each costs no status write.
+	return wait(v1.ReasonProgressing, fmt.Sprintf("Waiting up to %s from the group's creation for member resources that do not exist yet, so the group is created or adopted with them; after that it converges on the members that resolve",
+		r.grace), left), nil
 }
 
 // awaited returns the member references whose resources do not exist yet
@@ -286,7 +288,7 @@ func (r *groupRemote) unapplied() (string, string, time.Duration, bool) {
 	}
 	msg := fmt.Sprintf("%d of %d members unresolved; the rest are applied: %s", len(unresolved), len(r.g.Spec.Members), strings.Join(parts, "; "))
 	if len(r.held) > 0 {
-		msg = fmt.Sprintf("No members are removed for up to %s while member resources do not exist yet (%s); ", r.heldFor.Round(time.Second), listed(r.held)) + msg
+		msg = fmt.Sprintf("No members are removed within %s of the group's creation while member resources do not exist yet (%s); ", r.grace, listed(r.held)) + msg
 	}
 	return reason, msg, r.heldFor, true
 }

@@ -1152,7 +1152,7 @@ func TestStepGroupUpdateWithinTheGraceWindowRemovesNoMember(t *testing.T) {
 	reason, msg, recheck, partial := r.unapplied()
 	g.Expect(partial).To(BeTrue())
 	g.Expect(reason).To(Equal(v1.ReasonMembersUnresolved))
-	g.Expect(msg).To(HavePrefix("No members are removed for up to "))
+	g.Expect(msg).To(HavePrefix("No members are removed within 30s of the group's creation while member resources do not exist yet (userRef:bob); "))
 	g.Expect(msg).To(ContainSubstring("(userRef:bob)"))
 	g.Expect(recheck).To(BeNumerically(">", 0))
 	g.Expect(recheck).To(BeNumerically("<=", 30*time.Second+100*time.Millisecond))
