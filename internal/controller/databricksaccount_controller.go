@@ -264,9 +264,9 @@ func (r *DatabricksAccountReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.DatabricksAccount{}, builder.WithPredicates(specOrRequestChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.accountsUsingSecret)).
-		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(countsOrReadinessChanged())).
-		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(countsOrReadinessChanged())).
-		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(accountOf), builder.WithPredicates(countsOrReadinessChanged())).
+		Watches(&v1.User{}, recountAccountOf(), builder.WithPredicates(countsOrReadinessChanged())).
+		Watches(&v1.ServicePrincipal{}, recountAccountOf(), builder.WithPredicates(countsOrReadinessChanged())).
+		Watches(&v1.Group{}, recountAccountOf(), builder.WithPredicates(countsOrReadinessChanged())).
 		WithOptions(r.Options).
 		Named("databricksaccount").
 		Complete(r)

@@ -18,12 +18,14 @@ package controller
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -207,6 +209,30 @@ func identitiesInNamespace(c client.Client, k kind) handler.MapFunc {
 // accountOf wakes the account an identity is bound to.
 func accountOf(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: obj.(v1.Identity).GetAccountName()}}}
+}
+
+// recountDelay coalesces the account recounts that identity updates (Ready
+// and suspend flips) cause: a bulk sync flips thousands, and each recount
+// lists every identity of the account, so one per delay is enough for the
+// readiness gauges.
+const recountDelay = 2 * time.Second
+
+// recountAccountOf enqueues an identity's account at once for a create or a
+// delete (the counts, and an account deletion waiting for its identities),
+// and after recountDelay for an update, so a burst of updates costs one
+// recount.
+func recountAccountOf() handler.EventHandler {
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e cevent.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			q.Add(accountOf(ctx, e.Object)[0])
+		},
+		UpdateFunc: func(ctx context.Context, e cevent.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			q.AddAfter(accountOf(ctx, e.ObjectNew)[0], recountDelay)
+		},
+		DeleteFunc: func(ctx context.Context, e cevent.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			q.Add(accountOf(ctx, e.Object)[0])
+		},
+	}
 }
 
 // specOrRequestChanged passes spec changes, deletion, and explicit reconcile
