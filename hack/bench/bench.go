@@ -55,6 +55,7 @@ type bench struct {
 	c           client.Client
 	mgr         *localenv.Manager
 	pprofAddr   string
+	profileDir  string
 
 	createStart, converged time.Time
 	convergeCounts         map[scim.Class]map[string]int
@@ -155,6 +156,9 @@ func (b *bench) converge(ctx context.Context) error {
 		return err
 	}
 	b.convergeCounts = st.Counts
+	if err := b.saveHeapProfile(ctx, "converged"); err != nil {
+		return err
+	}
 	recs, err := b.fake().Requests(ctx)
 	if err != nil {
 		return err

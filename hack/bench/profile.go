@@ -1,0 +1,64 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// saveHeapProfile writes the manager's heap profile (after a GC, so it shows
+// what is live) to <profileDir>/heap-<scale>-<order>-<phase>.pb.gz, when a
+// profile directory was given.
+func (b *bench) saveHeapProfile(ctx context.Context, phase string) error {
+	if b.profileDir == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+b.pprofAddr+"/debug/pprof/heap?gc=1", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	if err := os.MkdirAll(b.profileDir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(b.profileDir, fmt.Sprintf("heap-%s-%s-%s.pb.gz", b.sc.name, b.sc.order, phase))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "   heap profile: %s\n", path)
+	return f.Close()
+}
