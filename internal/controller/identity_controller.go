@@ -101,14 +101,16 @@ func (e *engine[R]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 		return ctrl.Result{}, nil
 	}
 	s := &identityState[R]{obj: obj, before: obj.DeepCopyObject().(identityObject)}
-	o := runSteps(ctx, s, e.stepsFor(obj, deleting))
+	o := runSteps(withLane(ctx, obj, deleting), s, e.stepsFor(obj, deleting))
 	if o.kind == released {
 		return ctrl.Result{RequeueAfter: o.requeueAfter}, nil
 	}
 	if err := e.finish(ctx, s, o); err != nil {
 		return ctrl.Result{}, err
 	}
-	return o.result()
+	res, err := o.result()
+	res.Priority = nextVisitPriority(o)
+	return res, err
 }
 
 func (e *engine[R]) stepsFor(obj identityObject, deleting bool) []identityStep[R] {

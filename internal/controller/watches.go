@@ -134,7 +134,10 @@ func identityController(mgr ctrl.Manager, k kind, base *identityReconciler, remo
 	c := mgr.GetClient()
 	return ctrl.NewControllerManagedBy(mgr).
 		WatchesRawSource(source.Channel(remoteChanges, &handler.EnqueueRequestForObject{})).
-		For(k.newObject(), builder.WithPredicates(specOrRequestChanged(), base.Directory.owned())).
+		// For names the controller and its logs; the Watches below enqueues
+		// the kind's own events with priorities (priority.go).
+		For(k.newObject(), builder.WithPredicates(predicate.NewPredicateFuncs(func(client.Object) bool { return false }))).
+		Watches(k.newObject(), prioritizedOwnEvents(), builder.WithPredicates(specOrRequestChanged(), base.Directory.owned())).
 		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(c, k)), builder.WithPredicates(accountChanged())).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(identitiesInNamespace(c, k)), builder.WithPredicates(labelsChanged())).
 		Watches(k.newObject(), handler.EnqueueRequestsFromMapFunc(sameKeyResources(c, k)), builder.WithPredicates(deletedOnly())).

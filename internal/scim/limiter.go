@@ -33,6 +33,7 @@ const MaxRetryAfter = 5 * time.Minute
 // throttled answer sets to its Retry-After.
 type classLimiter struct {
 	bucket *rate.Limiter
+	lanes  lanes
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -80,11 +81,16 @@ func toLimit(perSecond float64) rate.Limit {
 }
 
 // wait blocks until a request of class c may be sent: any throttling pause
-// has ended and the bucket has a token. It honours ctx and returns the time
+// has ended and the bucket has a token. Urgent requests (PriorityFrom(ctx))
+// are admitted before waiting bulk ones. It honours ctx and returns the time
 // spent waiting.
 func (ls *limiters) wait(ctx context.Context, c Class) (time.Duration, error) {
 	cl := ls.byClass[c]
 	start := time.Now()
+	if err := cl.lanes.enter(ctx, PriorityFrom(ctx)); err != nil {
+		return time.Since(start), err
+	}
+	defer cl.lanes.leave()
 	for {
 		if err := sleepUntil(ctx, cl.pauseEnd()); err != nil {
 			return time.Since(start), err
