@@ -243,7 +243,7 @@ func managerOptions(o options) ctrl.Options {
 	}
 	cacheOpts := cache.Options{
 		// managedFields are never read here and cost memory at 10,000 objects.
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: controller.CacheTransform(),
 		// Only token Secrets are cached (and so listed and watched): labelled
 		// ones, in the operator's namespace. No other Secret can be read.
 		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: account.SecretCache(o.secretNamespace)},

@@ -117,7 +117,7 @@ func newAccountDirectory(ctx context.Context, mgr ctrl.Manager, selector labels.
 		HTTPClient:       mgr.GetHTTPClient(),
 		Scheme:           mgr.GetScheme(),
 		Mapper:           mgr.GetRESTMapper(),
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: CacheTransform(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("failed to create the DatabricksAccount directory cache: %w", err)

@@ -86,7 +86,7 @@ var _ = BeforeSuite(func() {
 	// The suite's manager is the catch-all shard: every DatabricksAccount
 	// without the shard label (sharding_test.go runs the labelled shards).
 	shard := suiteShard()
-	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+	cacheOpts := cache.Options{DefaultTransform: CacheTransform(), ByObject: map[client.Object]cache.ByObject{
 		&corev1.Secret{}: account.SecretCache(secretNamespace),
 	}}
 	shard.ApplyToCache(&cacheOpts)

@@ -87,9 +87,49 @@ type snapshot struct {
 	groupByName map[string]string
 }
 
+// groupDetail is a managed group's members and roles, kept as SCIM ids
+// only: the comparisons need nothing else, and a group's display names and
+// $ref URLs would be most of the inventory's memory.
 type groupDetail struct {
-	group    scim.Group // with members and roles
+	base     scim.Group // without members and roles
+	members  []string
+	roles    []string
 	loadedAt time.Time
+}
+
+func newGroupDetail(g scim.Group, loadedAt time.Time) groupDetail {
+	d := groupDetail{base: g, members: values(g.Members), roles: values(g.Roles), loadedAt: loadedAt}
+	d.base.Schemas, d.base.Members, d.base.Roles = nil, nil, nil
+	return d
+}
+
+// group rebuilds the group with its members and roles (ids only).
+func (d groupDetail) group() scim.Group {
+	g := d.base
+	g.Members, g.Roles = complexValues(d.members), complexValues(d.roles)
+	return g
+}
+
+func values(cvs []scim.ComplexValue) []string {
+	if len(cvs) == 0 {
+		return nil
+	}
+	out := make([]string, len(cvs))
+	for i, cv := range cvs {
+		out[i] = cv.Value
+	}
+	return out
+}
+
+func complexValues(vs []string) []scim.ComplexValue {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]scim.ComplexValue, len(vs))
+	for i, v := range vs {
+		out[i] = scim.ComplexValue{Value: v}
+	}
+	return out
 }
 
 func newSnapshot() snapshot {
@@ -516,30 +556,31 @@ func (inv *Inventory) GroupDetail(ctx context.Context, c scim.Client, id string,
 	shielded := time.Since(inv.written[id]) < inv.shield
 	inv.mu.RUnlock()
 	if ok && (time.Since(d.loadedAt) < maxAge || shielded) {
-		return d.group, nil
+		return d.group(), nil
 	}
 	g, err := c.GetGroup(ctx, id)
 	if err != nil {
 		if scim.IsNotFound(err) && ok && shielded {
-			return d.group, nil // created moments ago: not visible yet
+			return d.group(), nil // created moments ago: not visible yet
 		}
 		return scim.Group{}, err
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	inv.groupDetail[id] = groupDetail{group: *g, loadedAt: time.Now()}
-	listed := *g
-	listed.Members, listed.Roles = nil, nil
+	d = newGroupDetail(*g, time.Now())
+	inv.groupDetail[id] = d
+	listed := d.base
 	inv.snap.putGroup(&listed)
-	return *g, nil
+	return d.group(), nil
 }
 
 // SeenGroup records a group with members and roles as a direct read showed it.
 func (inv *Inventory) SeenGroup(g scim.Group) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	inv.groupDetail[g.ID] = groupDetail{group: g, loadedAt: time.Now()}
-	listed := g
+	d := newGroupDetail(g, time.Now())
+	inv.groupDetail[g.ID] = d
+	listed := d.base
 	inv.snap.putGroup(&listed)
 	delete(inv.deleted, g.ID)
 }
@@ -549,9 +590,9 @@ func (inv *Inventory) PutGroup(g scim.Group) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	now := time.Now()
-	inv.groupDetail[g.ID] = groupDetail{group: g, loadedAt: now}
-	listed := g
-	listed.Members, listed.Roles = nil, nil
+	d := newGroupDetail(g, now)
+	inv.groupDetail[g.ID] = d
+	listed := d.base
 	inv.snap.putGroup(&listed)
 	inv.written[g.ID] = now
 	delete(inv.deleted, g.ID)

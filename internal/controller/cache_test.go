@@ -1,0 +1,58 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+)
+
+var _ = Describe("Cache transform", func() {
+	It("drops managed fields and the last-applied copy, and keeps every other annotation", func() {
+		u := &v1.User{ObjectMeta: metav1.ObjectMeta{
+			Annotations:   map[string]string{lastAppliedAnnotation: strings.Repeat("x", 4096), AnnotationReconcileRequestedAt: "now"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
+		}}
+		out, err := CacheTransform()(u)
+		Expect(err).NotTo(HaveOccurred())
+		cached := out.(*v1.User)
+		Expect(cached.ManagedFields).To(BeNil())
+		Expect(cached.Annotations).To(Equal(map[string]string{AnnotationReconcileRequestedAt: "now"}))
+	})
+
+	It("leaves the last-applied annotation on the server through the controller's writes", func() {
+		ctx := context.Background()
+		s := newScenario()
+		u := s.user("applied", "applied@example.com")
+		u.Annotations = map[string]string{lastAppliedAnnotation: `{"kind":"User"}`}
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		expectCurrent(u) // finalizer and status were patched from the cached copy
+		patchObject(u, func(u *v1.User) { u.Spec.DisplayName = "Applied" })
+		expectCurrent(u)
+		var onServer v1.User
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), &onServer)).To(Succeed())
+		Expect(onServer.Annotations).To(HaveKeyWithValue(lastAppliedAnnotation, `{"kind":"User"}`))
+		Expect(onServer.Finalizers).To(ContainElement(v1.Finalizer))
+	})
+})
