@@ -23,6 +23,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -31,6 +33,8 @@ import (
 
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -175,6 +179,7 @@ func leaderElectionID(o options) string {
 func main() {
 	o, zopts := parseFlags()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zopts)))
+	setMemoryLimit()
 	if err := run(ctrl.SetupSignalHandler(), o); err != nil {
 		setupLog.Error(err, "Manager exited")
 		os.Exit(1)
@@ -287,4 +292,25 @@ func pprofServer(addr string) manager.Runnable {
 		}
 		return nil
 	})
+}
+
+// memoryLimitRatio is the share of the container's memory limit the Go
+// runtime aims to stay under; the rest is headroom for what it does not
+// count (thread stacks outside the heap, the binary).
+const memoryLimitRatio = 0.9
+
+// setMemoryLimit sets Go's soft memory limit (GOMEMLIMIT) to
+// memoryLimitRatio of the container's cgroup memory limit, so the garbage
+// collector works harder as the pod nears its limit instead of letting the
+// heap double between collections and the pod be OOM-killed. An explicit
+// GOMEMLIMIT wins; AUTOMEMLIMIT=off disables it; no cgroup limit, no change.
+func setMemoryLimit() {
+	limit, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio), memlimit.WithLogger(slog.New(logr.ToSlogHandler(setupLog))))
+	if err != nil {
+		setupLog.Error(err, "Failed to set the Go memory limit from the container's; running without one")
+		return
+	}
+	if limit != math.MaxInt64 {
+		setupLog.Info("Go soft memory limit", "bytes", limit)
+	}
 }

@@ -56,6 +56,7 @@ type bench struct {
 	mgr         *localenv.Manager
 	pprofAddr   string
 	profileDir  string
+	memLimit    string // GOMEMLIMIT for the manager ("": none)
 
 	createStart, converged time.Time
 	convergeCounts         map[scim.Class]map[string]int
@@ -106,7 +107,11 @@ func (b *bench) start(ctx context.Context) error {
 		fmt.Sprintf("--max-concurrent-reconciles=%d", b.concurrency),
 		"--kube-api-qps=500", "--kube-api-burst=1000",
 		"--pprof-bind-address="+b.pprofAddr)
-	if b.mgr, err = b.st.StartManager(ctx, localenv.ManagerOptions{Args: args}); err != nil {
+	var env []string
+	if b.memLimit != "" {
+		env = append(env, "GOMEMLIMIT="+b.memLimit)
+	}
+	if b.mgr, err = b.st.StartManager(ctx, localenv.ManagerOptions{Args: args, Env: env}); err != nil {
 		return err
 	}
 	return poll(ctx, time.Minute, time.Second, func() (bool, error) {

@@ -39,6 +39,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the temporary directory (logs, kubeconfig) after stopping every process")
 	binDir := flag.String("bin-dir", "", "where to build the manager (default: bin/)")
 	order := flag.String("order", "users-first", "the order the converge scenario creates resources in: users-first (members before the groups naming them), groups-first (name order, as kubectl apply -f dir/, Argo CD and Flux apply custom kinds), or shuffled (fixed seed)")
+	memLimit := flag.String("gomemlimit", "", "run the manager with this GOMEMLIMIT (e.g. 115MiB: what it sets itself in a pod with a 128Mi memory limit); empty: none, as outside a container")
 	profileDir := flag.String("profile-dir", "", "write the manager's heap profile (after convergence and after the steady state) into this directory")
 	scenario := flag.String("scenario", "all", "converge (the operator creates everything), export (kubectl databricks export of an existing account, applied with --adopt and without), or all")
 	flag.Parse()
@@ -59,7 +60,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *scenario != "export" {
-		if err := run(ctx, sc, *rateScale, *concurrency, *keep, *binDir, *profileDir); err != nil {
+		if err := run(ctx, sc, *rateScale, *concurrency, *keep, *binDir, *profileDir, *memLimit); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 			os.Exit(1)
 		}
@@ -72,7 +73,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep bool, binDir, profileDir string) error {
+func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep bool, binDir, profileDir, memLimit string) error {
 	st, err := localenv.NewStack(localenv.StackOptions{Out: os.Stderr, BinDir: binDir})
 	if err != nil {
 		return err
@@ -88,7 +89,7 @@ func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep
 		}
 		_ = st.Stop()
 	}()
-	b := &bench{sc: sc, st: st, rateScale: rateScale, concurrency: concurrency, profileDir: profileDir}
+	b := &bench{sc: sc, st: st, rateScale: rateScale, concurrency: concurrency, profileDir: profileDir, memLimit: memLimit}
 	steps := []struct {
 		title string
 		fn    func(context.Context) error

@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -117,6 +118,7 @@ func (b *bench) report(w io.Writer) {
 	if err == nil {
 		fmt.Fprintf(tw, "manager peak RSS (target <= 256 MiB)\t%.0f MiB\n", float64(rss)/(1<<20))
 		fmt.Fprintf(tw, "manager CPU\t%.1f s\n", cpu.Seconds())
+		fmt.Fprintf(tw, "manager GOMEMLIMIT\t%s\n", cmp.Or(b.memLimit, "none"))
 	} else {
 		fmt.Fprintf(tw, "manager process stats\tunavailable: %v\n", err)
 	}
