@@ -51,11 +51,19 @@ func PriorityFrom(ctx context.Context) Priority {
 // holds a reservation, so a queue of bulk waiters never owns the tokens an
 // urgent request arriving after them needs: it waits for at most the one
 // token already being waited for.
+//
+// Urgency is claimed by whoever edits an existing object, so one tenant
+// editing its objects without pause must not stop every other tenant's
+// creates: after urgentStreak urgent admissions in a row, a waiting bulk
+// request goes next. Bulk keeps at least 1/(urgentStreak+1) of the class.
 type lanes struct {
 	mu      sync.Mutex
 	busy    bool
 	waiting [2][]chan struct{} // by Priority
+	streak  int                // urgent admissions since the last bulk one
 }
+
+const urgentStreak = 4
 
 // enter blocks until the caller is admitted or ctx is done.
 func (l *lanes) enter(ctx context.Context, p Priority) error {
@@ -87,16 +95,24 @@ func (l *lanes) enter(ctx context.Context, p Priority) error {
 	}
 }
 
-// leave admits the next waiter, urgent first.
+// leave admits the next waiter: urgent first, but bulk after a streak.
 func (l *lanes) leave() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for p := len(l.waiting) - 1; p >= 0; p-- {
-		if q := l.waiting[p]; len(q) > 0 {
-			l.waiting[p] = q[1:]
-			close(q[0])
-			return
-		}
+	next := PriorityUrgent
+	if len(l.waiting[PriorityUrgent]) == 0 || (l.streak >= urgentStreak && len(l.waiting[PriorityBulk]) > 0) {
+		next = PriorityBulk
 	}
-	l.busy = false
+	q := l.waiting[next]
+	if len(q) == 0 {
+		l.busy = false
+		return
+	}
+	l.waiting[next] = q[1:]
+	if next == PriorityUrgent {
+		l.streak++
+	} else {
+		l.streak = 0
+	}
+	close(q[0])
 }

@@ -75,6 +75,49 @@ func TestUrgentRequestTakesTheNextToken(t *testing.T) {
 	g.Expect(pos).To(Equal(2), "order: %v", order)
 }
 
+// TestBulkIsNotStarved: a stream of urgent requests (a tenant editing its
+// objects without pause) still lets a waiting bulk request through after
+// urgentStreak of them.
+func TestBulkIsNotStarved(t *testing.T) {
+	g := NewWithT(t)
+	ls := newLimiters(Limits{Write: 2}) // a token every 500 ms: time to queue everyone
+	cl := ls.byClass[ClassWrite]
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var mu sync.Mutex
+	var order []string
+	var wg sync.WaitGroup
+	send := func(ctx context.Context, name string) {
+		defer wg.Done()
+		_, err := ls.wait(ctx, ClassWrite)
+		g.Expect(err).NotTo(HaveOccurred())
+		mu.Lock()
+		order = append(order, name)
+		mu.Unlock()
+	}
+	wg.Add(1)
+	go send(ctx, "first") // takes the initial token
+	g.Eventually(func() []string { mu.Lock(); defer mu.Unlock(); return order }).Should(HaveLen(1))
+	wg.Add(1)
+	go send(ctx, "holder") // holds the turn for the next token
+	g.Eventually(func() bool { cl.lanes.mu.Lock(); defer cl.lanes.mu.Unlock(); return cl.lanes.busy }).Should(BeTrue())
+	const urgent = 8
+	for range urgent {
+		wg.Add(1)
+		go send(WithPriority(ctx, PriorityUrgent), "urgent")
+	}
+	g.Eventually(func() int { return cl.lanes.queued(PriorityUrgent) }).Should(Equal(urgent))
+	wg.Add(1)
+	go send(ctx, "bulk")
+	g.Eventually(func() int { return cl.lanes.queued(PriorityBulk) }).Should(Equal(1))
+	wg.Wait()
+
+	g.Expect(order).To(HaveLen(urgent + 3))
+	g.Expect(order[2:2+urgentStreak]).To(HaveEach("urgent"), "order: %v", order)
+	g.Expect(order[2+urgentStreak]).To(Equal("bulk"), "order: %v", order)
+}
+
 // TestGivingUpLeavesTheLaneUsable: a waiter whose context ends while queued
 // is removed, and the requests behind it are still admitted.
 func TestGivingUpLeavesTheLaneUsable(t *testing.T) {
