@@ -130,7 +130,9 @@ func (b *bench) converge(ctx context.Context) error {
 	}
 	fmt.Fprintf(os.Stderr, "   %d resources created in %s\n", len(objs), time.Since(b.createStart).Round(time.Second))
 	want := len(objs)
-	err := poll(ctx, 30*time.Minute, 2*time.Second, func() (bool, error) {
+	// Allow four times the SCIM bound (30 minutes at least).
+	timeout := max(30*time.Minute, 4*time.Duration(float64(len(objs))/b.limits().Write*float64(time.Second)))
+	err := poll(ctx, timeout, 2*time.Second, func() (bool, error) {
 		st, err := b.fake().Stats(ctx)
 		if err != nil {
 			return false, err
