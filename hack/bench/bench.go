@@ -37,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/inventory"
 	"github.com/scimops/databricks-scim-operator/internal/localenv"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
@@ -61,9 +62,11 @@ type bench struct {
 	convergeCounts         map[scim.Class]map[string]int
 	createsOK              map[string]int
 	groupPatches           int
-	steadyPerInterval      map[string]float64
-	steadyWrites           int
-	latencies              []time.Duration
+	// settle is the wait between convergence and the steady-state intervals.
+	settle            time.Duration
+	steadyPerInterval map[string]float64
+	steadyWrites      int
+	latencies         []time.Duration
 }
 
 func (b *bench) limits() scim.Limits { return scim.DefaultLimits.Scale(b.rateScale) }
@@ -192,10 +195,15 @@ func (b *bench) checkMembership(ctx context.Context) error {
 }
 
 // steady counts SCIM calls over three sync intervals with nothing changing,
-// after one interval to settle.
+// once the write shield of the last writes (at the latest at convergence)
+// has expired and one more interval has passed: inside the shield, groups
+// written recently are not re-read, which would put the count under the
+// floor.
 func (b *bench) steady(ctx context.Context) error {
 	interval := b.sc.syncInterval.Duration
-	if err := sleep(ctx, interval); err != nil {
+	b.settle = max(interval, inventory.DefaultWriteShield+interval)
+	fmt.Fprintf(os.Stderr, "   settling until %s after convergence\n", b.settle)
+	if err := sleep(ctx, time.Until(b.converged.Add(b.settle))); err != nil {
 		return err
 	}
 	if err := b.fake().ResetRequests(ctx); err != nil {

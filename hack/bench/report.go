@@ -28,6 +28,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/scimops/databricks-scim-operator/internal/inventory"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
@@ -108,6 +109,7 @@ func (b *bench) report(w io.Writer) {
 	fmt.Fprintf(tw, "duplicate creates (target 0)\t%d\n", duplicates)
 	fmt.Fprintf(tw, "group PATCHes during convergence\t%d\n", b.groupPatches)
 	fmt.Fprintf(tw, "\t\n")
+	fmt.Fprintf(tw, "steady state settled for\t%s after convergence (the %s write shield plus one interval), then measured 3 intervals\n", b.settle, inventory.DefaultWriteShield)
 	fmt.Fprintf(tw, "steady state, per %s interval\t%.0f calls (list pages %.0f, group GETs %.0f, other GETs %.0f)\n", sc.syncInterval.Duration,
 		steady, b.steadyPerInterval["list page"], b.steadyPerInterval["group GET"], b.steadyPerInterval["other GET"])
 	fmt.Fprintf(tw, "steady-state floor\t%.0f (list pages + one GET per managed group)\n", floor)
