@@ -62,6 +62,9 @@ type bench struct {
 	convergeCounts         map[scim.Class]map[string]int
 	createsOK              map[string]int
 	groupPatches           int
+	// cpuStart and cpuConverged are every process's CPU time at the first
+	// create and at convergence.
+	cpuStart, cpuConverged cpuSample
 	// settle is the wait between convergence and the steady-state intervals.
 	settle            time.Duration
 	steadyPerInterval map[string]float64
@@ -127,6 +130,7 @@ func (b *bench) converge(ctx context.Context) error {
 	if err := b.fake().ResetRequests(ctx); err != nil {
 		return err
 	}
+	b.cpuStart = b.sampleCPU()
 	b.createStart = time.Now()
 	if err := createAll(ctx, b.c, objs, 16); err != nil {
 		return err
@@ -156,6 +160,7 @@ func (b *bench) converge(ctx context.Context) error {
 		return err
 	}
 	b.converged = time.Now()
+	b.cpuConverged = b.sampleCPU()
 	st, err := b.fake().Stats(ctx)
 	if err != nil {
 		return err

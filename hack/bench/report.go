@@ -122,6 +122,9 @@ func (b *bench) report(w io.Writer) {
 	} else {
 		fmt.Fprintf(tw, "manager process stats\tunavailable: %v\n", err)
 	}
+	conv := b.cpuConverged.sub(b.cpuStart)
+	fmt.Fprintf(tw, "CPU during convergence (s)\t%s; %.1f of %d cores x %.1fs = %.1f\n", conv, conv.total().Seconds(), runtime.NumCPU(), wall.Seconds(), float64(runtime.NumCPU())*wall.Seconds())
+	fmt.Fprintf(tw, "CPU over the whole run (s)\t%s\n", b.sampleCPU())
 	fmt.Fprintf(tw, "per-object refresh (Terraform plan, Crossplane poll)\t%.0f calls (one GET per object and per membership edge)\n", peers)
 	fmt.Fprintf(tw, "ours / per-object\t%.3f (%.0fx fewer calls)\n", steady/peers, peers/math.Max(1, steady))
 	_ = tw.Flush()
