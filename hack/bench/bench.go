@@ -65,6 +65,8 @@ type bench struct {
 	// cpuStart and cpuConverged are every process's CPU time at the first
 	// create and at convergence.
 	cpuStart, cpuConverged cpuSample
+	// heapConverged and heapSteady are the manager's heap in use after a GC.
+	heapConverged, heapSteady int64
 	// settle is the wait between convergence and the steady-state intervals.
 	settle            time.Duration
 	steadyPerInterval map[string]float64
@@ -169,6 +171,9 @@ func (b *bench) converge(ctx context.Context) error {
 	if err := b.saveHeapProfile(ctx, "converged"); err != nil {
 		return err
 	}
+	if b.heapConverged, err = b.heapInuse(ctx); err != nil {
+		return err
+	}
 	recs, err := b.fake().Requests(ctx)
 	if err != nil {
 		return err
@@ -244,7 +249,11 @@ func (b *bench) steady(ctx context.Context) error {
 	for k, v := range calls {
 		b.steadyPerInterval[k] = float64(v) / 3
 	}
-	return nil
+	if err := b.saveHeapProfile(ctx, "steady"); err != nil {
+		return err
+	}
+	b.heapSteady, err = b.heapInuse(ctx)
+	return err
 }
 
 // latency edits users' display names one by one and times each edit until

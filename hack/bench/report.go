@@ -122,6 +122,9 @@ func (b *bench) report(w io.Writer) {
 	} else {
 		fmt.Fprintf(tw, "manager process stats\tunavailable: %v\n", err)
 	}
+	if b.heapConverged > 0 {
+		fmt.Fprintf(tw, "manager heap in use after GC\t%.0f MiB at convergence, %.0f MiB after the steady state\n", float64(b.heapConverged)/(1<<20), float64(b.heapSteady)/(1<<20))
+	}
 	conv := b.cpuConverged.sub(b.cpuStart)
 	fmt.Fprintf(tw, "CPU during convergence (s)\t%s; %.1f of %d cores x %.1fs = %.1f\n", conv, conv.total().Seconds(), runtime.NumCPU(), wall.Seconds(), float64(runtime.NumCPU())*wall.Seconds())
 	fmt.Fprintf(tw, "CPU over the whole run (s)\t%s\n", b.sampleCPU())
