@@ -104,8 +104,9 @@ func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep
 		fn    func(context.Context) error
 	}{
 		{"start the local control plane, the fake (limits x" + fmt.Sprint(rateScale) + ") and the manager", b.start},
-		{fmt.Sprintf("create %d users, %d service principals, %d groups", sc.users, sc.sps, sc.groups), b.converge},
-		{"measure steady state over three sync intervals", b.steady},
+		{fmt.Sprintf("seed %d leavers and the group %s, wait until Ready", seedLeavers, adminGroupName), b.seed},
+		{fmt.Sprintf("create %d users, %d service principals, %d groups; deactivate the leavers and empty %s meanwhile", sc.users, sc.sps, sc.groups, adminGroupName), b.converge},
+		{"measure steady state over three sync intervals after the write shield", b.steady},
 		{fmt.Sprintf("measure spec-edit latency over %d edits", sc.edits), b.latency},
 	}
 	for _, s := range steps {
@@ -116,6 +117,6 @@ func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep
 		}
 		fmt.Fprintf(os.Stderr, "   done in %s\n", time.Since(start).Round(time.Second))
 	}
-	b.report(os.Stdout)
+	b.report(os.Stdout, b.summarize())
 	return nil
 }
