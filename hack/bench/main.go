@@ -17,7 +17,9 @@ limitations under the License.
 // Command bench measures the operator at scale (design §5): initial
 // convergence against the fake's rate limits, steady-state calls, spec-edit
 // latency and the manager's memory; and the export round trip of
-// `kubectl databricks export` (issue 12). Run it with `make bench`.
+// `kubectl databricks export` (issue 12). Run it with `make bench`. A
+// converge run merges its record into docs/bench/results.json and redraws
+// docs/bench/scaling.svg from it (-results).
 package main
 
 import (
@@ -26,6 +28,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -41,6 +44,7 @@ func main() {
 	order := flag.String("order", "users-first", "the order the converge scenario creates resources in: users-first (members before the groups naming them), groups-first (name order, as kubectl apply -f dir/, Argo CD and Flux apply custom kinds), or shuffled (fixed seed)")
 	profileDir := flag.String("profile-dir", "", "write the manager's heap profile (after convergence and after the steady state) into this directory")
 	scenario := flag.String("scenario", "all", "converge (the operator creates everything), export (kubectl databricks export of an existing account, applied with --adopt and without), or all")
+	results := flag.String("results", defaultResults, "after a converge run, merge its record (keyed by scale and order) into this JSON file and redraw scaling.svg next to it; relative paths are from the repository root; empty: write nothing")
 	flag.Parse()
 	sc, ok := scales[*scaleName]
 	if !ok {
@@ -69,7 +73,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *scenario != "export" {
-		if err := run(ctx, sc, *rateScale, *concurrency, *keep, *binDir, *profileDir); err != nil {
+		if err := run(ctx, sc, *rateScale, *concurrency, *keep, *binDir, *profileDir, *results); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 			os.Exit(1)
 		}
@@ -82,7 +86,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep bool, binDir, profileDir string) error {
+func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep bool, binDir, profileDir, results string) error {
 	st, err := localenv.NewStack(localenv.StackOptions{Out: os.Stderr, BinDir: binDir})
 	if err != nil {
 		return err
@@ -98,6 +102,8 @@ func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep
 		}
 		_ = st.Stop()
 	}()
+	// The commit measured: the manager is built from the tree as it is now.
+	commit := gitCommit(st.Root)
 	b := &bench{sc: sc, st: st, rateScale: rateScale, concurrency: concurrency, profileDir: profileDir}
 	steps := []struct {
 		title string
@@ -117,6 +123,18 @@ func run(ctx context.Context, sc scale, rateScale float64, concurrency int, keep
 		}
 		fmt.Fprintf(os.Stderr, "   done in %s\n", time.Since(start).Round(time.Second))
 	}
-	b.report(os.Stdout, b.summarize())
+	sum := b.summarize()
+	b.report(os.Stdout, sum)
+	if results == "" {
+		return nil
+	}
+	if !filepath.IsAbs(results) {
+		results = filepath.Join(st.Root, results)
+	}
+	svg, err := writeResults(results, b.result(sum, commit))
+	if err != nil {
+		return fmt.Errorf("writing the results: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "results: %s, chart: %s\n", results, svg)
 	return nil
 }

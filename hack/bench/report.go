@@ -202,3 +202,30 @@ func fmtLatencies(ds []time.Duration) string {
 	return fmt.Sprintf("p50 %s, p95 %s, max %s", percentile(ds, 0.5).Round(time.Millisecond),
 		percentile(ds, 0.95).Round(time.Millisecond), percentile(ds, 1).Round(time.Millisecond))
 }
+
+// result is the run's record for the results file.
+func (b *bench) result(s summary, commit string) result {
+	sc := b.sc
+	r := result{
+		Scale: sc.name, Order: sc.order,
+		Users: sc.users, ServicePrincipals: sc.sps, Groups: sc.groups,
+		Identities: s.objects, ManagedIdentities: s.managed, Edges: sc.edges(), RateScale: b.rateScale,
+		ConvergenceSeconds: round(s.wall.Seconds(), 1), BoundSeconds: round(s.bound.Seconds(), 1),
+		Ratio: round(s.ratio, 3), Binds: s.binds,
+		SCIMBoundSeconds: round(s.scimBound.Seconds(), 1), HarnessCreateSeconds: round(s.createBound.Seconds(), 1),
+		SteadyIntervalSeconds: sc.syncInterval.Seconds(), SteadySettleSeconds: b.settle.Seconds(),
+		SteadyCallsPerInterval: round(s.steady, 1), SteadyFloor: s.floor, SteadyWrites: b.steadyWrites,
+		PeakRSSBytes: s.rss, CPUSeconds: round(s.cpu.Seconds(), 1),
+		BytesPerIdentity:        math.Round(float64(s.rss) / float64(s.managed)),
+		HeapInuseConvergedBytes: b.heapConverged, HeapInuseSteadyBytes: b.heapSteady,
+		CPUConvergeSeconds: b.cpuConverged.sub(b.cpuStart).seconds(),
+		EditP95Seconds:     round(percentile(b.latencies, 0.95).Seconds(), 3),
+		Date:               time.Now().UTC().Format(time.RFC3339),
+		Machine:            thisMachine(),
+		Commit:             commit,
+	}
+	if u := b.urgent; u != nil {
+		r.UrgentDeactivations, r.UrgentRemovals, r.UrgentAll = latencySummary(u.deactivations), latencySummary(u.removals), latencySummary(u.all())
+	}
+	return r
+}
