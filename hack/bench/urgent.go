@@ -55,7 +55,8 @@ const (
 	// the harness is well ahead of the operator's 50 creates a second, so
 	// most of the workload is queued behind the leavers' updates.
 	urgentTrigger = 0.10
-	// Deactivations are sent at 20 a second, removals every 500 ms, both at
+	// Deactivations are sent at 20 a second, removals every 500 ms (on a
+	// schedule from the first, however long each patch takes), both at
 	// once: 5 s and 10 s of sending.
 	deactivationEvery = 50 * time.Millisecond
 	removalEvery      = 500 * time.Millisecond
@@ -202,7 +203,7 @@ func (b *bench) sendUrgent(ctx context.Context) error {
 			u.mu.Lock()
 			u.deactivationAt[i] = sent
 			u.mu.Unlock()
-			if err := sleep(ctx, deactivationEvery); err != nil {
+			if err := sleep(ctx, time.Until(u.triggerAt.Add(time.Duration(i+1)*deactivationEvery))); err != nil {
 				errs <- err
 				return
 			}
@@ -227,7 +228,7 @@ func (b *bench) sendUrgent(ctx context.Context) error {
 			u.mu.Lock()
 			u.removalAt[k-1] = sent
 			u.mu.Unlock()
-			if err := sleep(ctx, removalEvery); err != nil {
+			if err := sleep(ctx, time.Until(u.triggerAt.Add(time.Duration(k)*removalEvery))); err != nil {
 				errs <- err
 				return
 			}
