@@ -86,7 +86,7 @@ vulncheck: ## Offline govulncheck of ./... against the pinned golang.org/x/vulnd
 	@hack/vulncheck.sh
 
 .PHONY: bench
-bench: build ## Run the scale benchmarks (BENCH_SCALE=small for a short run; BENCH_SCENARIO=converge or export for one; BENCH_ORDER=groups-first or shuffled).
+bench: build ## Run the scale benchmarks (BENCH_SCALE=small for a short run, xl for 50,000 users; BENCH_SCENARIO=converge or export for one; BENCH_ORDER=groups-first or shuffled). Converge runs update docs/bench/results.json and scaling.svg.
 	@assets=$$(hack/controlplane/build.sh) && \
 	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -scale=$(or $(BENCH_SCALE),full) -scenario=$(or $(BENCH_SCENARIO),all) -order=$(or $(BENCH_ORDER),users-first)
 

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -37,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/inventory"
 	"github.com/scimops/databricks-scim-operator/internal/localenv"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
@@ -59,12 +61,27 @@ type bench struct {
 	memLimit    string // GOMEMLIMIT for the manager ("": none)
 
 	createStart, converged time.Time
-	convergeCounts         map[scim.Class]map[string]int
-	createsOK              map[string]int
-	groupPatches           int
-	steadyPerInterval      map[string]float64
-	steadyWrites           int
-	latencies              []time.Duration
+	// createDone is how long the harness took to create the workload;
+	// created counts its creates so far.
+	createDone     time.Duration
+	created        atomic.Int64
+	convergeCounts map[scim.Class]map[string]int
+	createsOK      map[string]int
+	groupPatches   int
+	// logDropped is how many SCIM requests of the convergence the fake's
+	// request log no longer holds (it keeps the last 100,000).
+	logDropped int
+	urgent     *urgentState
+	// cpuStart and cpuConverged are every process's CPU time at the first
+	// create and at convergence.
+	cpuStart, cpuConverged cpuSample
+	// heapConverged and heapSteady are the manager's heap in use after a GC.
+	heapConverged, heapSteady int64
+	// settle is the wait between convergence and the steady-state intervals.
+	settle            time.Duration
+	steadyPerInterval map[string]float64
+	steadyWrites      int
+	latencies         []time.Duration
 }
 
 func (b *bench) limits() scim.Limits { return scim.DefaultLimits.Scale(b.rateScale) }
@@ -123,24 +140,48 @@ func (b *bench) start(ctx context.Context) error {
 	})
 }
 
-// converge creates the workload and waits until every resource is Ready.
+// converge creates the workload and waits until every resource is Ready;
+// meanwhile it sends the urgent changes (urgent.go).
 func (b *bench) converge(ctx context.Context) error {
 	objs := b.sc.ordered(b.sc.objects(benchNamespace, benchAccount))
 	if err := b.fake().ResetRequests(ctx); err != nil {
 		return err
 	}
+	urgentCtx, stopUrgent := context.WithCancel(ctx)
+	defer stopUrgent()
+	urgentDone := make(chan error, 1)
+	watchDone := make(chan struct{})
+	b.cpuStart = b.sampleCPU()
 	b.createStart = time.Now()
-	if err := createAll(ctx, b.c, objs, 16); err != nil {
+	go func() { urgentDone <- b.sendUrgent(urgentCtx) }()
+	if err := createAll(ctx, b.c, objs, 16, &b.created); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "   %d resources created in %s\n", len(objs), time.Since(b.createStart).Round(time.Second))
-	want := len(objs)
-	err := poll(ctx, 30*time.Minute, 2*time.Second, func() (bool, error) {
+	b.createDone = time.Since(b.createStart)
+	fmt.Fprintf(os.Stderr, "   %d resources created in %s\n", len(objs), b.createDone.Round(time.Second))
+	// The seed is in the namespace too (Ready before, and again once its
+	// urgent changes are applied).
+	want := len(objs) + seedIdentities
+	sent := false
+	// Allow four times the SCIM bound (30 minutes at least).
+	timeout := max(30*time.Minute, 4*time.Duration(float64(len(objs))/b.limits().Write*float64(time.Second)))
+	err := poll(ctx, timeout, 2*time.Second, func() (bool, error) {
+		if !sent {
+			select {
+			case err := <-urgentDone:
+				if err != nil {
+					return false, fmt.Errorf("urgent changes: %w", err)
+				}
+				sent = true
+				go func() { b.watchUrgent(urgentCtx); close(watchDone) }()
+			default:
+			}
+		}
 		st, err := b.fake().Stats(ctx)
 		if err != nil {
 			return false, err
 		}
-		if st.Users < b.sc.users || st.ServicePrincipals < b.sc.sps || st.Groups < b.sc.groups {
+		if st.Users < b.sc.users+seedLeavers || st.ServicePrincipals < b.sc.sps || st.Groups < b.sc.groups+1 {
 			fmt.Fprintf(os.Stderr, "   %5.0fs  remote: %d users, %d service principals, %d groups\n",
 				time.Since(b.createStart).Seconds(), st.Users, st.ServicePrincipals, st.Groups)
 			return false, nil
@@ -150,34 +191,56 @@ func (b *bench) converge(ctx context.Context) error {
 			return false, err
 		}
 		fmt.Fprintf(os.Stderr, "   %5.0fs  %d of %d Ready\n", time.Since(b.createStart).Seconds(), ready, want)
-		return ready == want, nil
+		return ready == want && sent, nil
 	})
 	if err != nil {
 		return err
 	}
 	b.converged = time.Now()
+	b.cpuConverged = b.sampleCPU()
+	stopUrgent()
+	<-watchDone
 	st, err := b.fake().Stats(ctx)
 	if err != nil {
 		return err
 	}
 	b.convergeCounts = st.Counts
-	if err := b.saveHeapProfile(ctx, "converged"); err != nil {
-		return err
-	}
+	// The request log is read now, before the steady state resets it.
 	recs, err := b.fake().Requests(ctx)
 	if err != nil {
 		return err
 	}
+	if err := b.saveHeapProfile(ctx, "converged"); err != nil {
+		return err
+	}
+	if b.heapConverged, err = b.heapInuse(ctx); err != nil {
+		return err
+	}
 	b.createsOK = map[string]int{}
+	recorded := 0
 	for _, r := range recs {
+		if r.Class != "" {
+			recorded++
+		}
 		if r.Method == http.MethodPost && r.Status < 300 {
 			b.createsOK[string(r.Resource)]++
 		}
-		if r.Method == http.MethodPatch && r.Resource == "Groups" {
+		if r.Method == http.MethodPatch && r.Resource == "Groups" && !strings.HasSuffix(r.Path, "/Groups/"+b.urgent.adminID) {
 			b.groupPatches++
 		}
 	}
-	return b.checkMembership(ctx)
+	counted := 0
+	for _, byCode := range st.Counts {
+		for _, n := range byCode {
+			counted += n
+		}
+	}
+	b.logDropped = max(0, counted-recorded)
+	b.urgent.observe(recs)
+	if err := b.checkMembership(ctx); err != nil {
+		return err
+	}
+	return b.checkUrgent(ctx)
 }
 
 // checkMembership compares every group's recorded member count with its spec.
@@ -195,10 +258,15 @@ func (b *bench) checkMembership(ctx context.Context) error {
 }
 
 // steady counts SCIM calls over three sync intervals with nothing changing,
-// after one interval to settle.
+// once the write shield of the last writes (at the latest at convergence)
+// has expired and one more interval has passed: inside the shield, groups
+// written recently are not re-read, which would put the count under the
+// floor.
 func (b *bench) steady(ctx context.Context) error {
 	interval := b.sc.syncInterval.Duration
-	if err := sleep(ctx, interval); err != nil {
+	b.settle = max(interval, inventory.DefaultWriteShield+interval)
+	fmt.Fprintf(os.Stderr, "   settling until %s after convergence\n", b.settle)
+	if err := sleep(ctx, time.Until(b.converged.Add(b.settle))); err != nil {
 		return err
 	}
 	if err := b.fake().ResetRequests(ctx); err != nil {
@@ -234,7 +302,11 @@ func (b *bench) steady(ctx context.Context) error {
 	for k, v := range calls {
 		b.steadyPerInterval[k] = float64(v) / 3
 	}
-	return nil
+	if err := b.saveHeapProfile(ctx, "steady"); err != nil {
+		return err
+	}
+	b.heapSteady, err = b.heapInuse(ctx)
+	return err
 }
 
 // latency edits users' display names one by one and times each edit until
@@ -282,7 +354,9 @@ func (b *bench) latency(ctx context.Context) error {
 
 func (b *bench) fake() *localenv.Fake { return b.st.Fake }
 
-func createAll(ctx context.Context, c client.Client, objs []client.Object, workers int) error {
+// createAll creates objs with workers in parallel, counting each in created
+// (when not nil).
+func createAll(ctx context.Context, c client.Client, objs []client.Object, workers int, created *atomic.Int64) error {
 	work := make(chan client.Object)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
@@ -294,6 +368,9 @@ func createAll(ctx context.Context, c client.Client, objs []client.Object, worke
 				if err := c.Create(ctx, o); err != nil {
 					errs <- fmt.Errorf("create %s: %w", o.GetName(), err)
 					return
+				}
+				if created != nil {
+					created.Add(1)
 				}
 			}
 		}()

@@ -17,12 +17,15 @@ limitations under the License.
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -61,4 +64,40 @@ func (b *bench) saveHeapProfile(ctx context.Context, phase string) error {
 	}
 	fmt.Fprintf(os.Stderr, "   heap profile: %s\n", path)
 	return f.Close()
+}
+
+// heapInuse asks the manager for its heap profile in text form after a GC
+// and returns runtime.MemStats' HeapInuse from its trailer: the live heap,
+// next to the peak RSS that also holds freed spans not yet returned.
+func (b *bench) heapInuse(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+b.pprofAddr+"/debug/pprof/heap?gc=1&debug=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("heap profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	return parseHeapInuse(resp.Body)
+}
+
+// parseHeapInuse finds "# HeapInuse = N" in a debug=1 heap profile.
+func parseHeapInuse(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "# HeapInuse = "); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("heap profile: no HeapInuse line")
 }

@@ -43,7 +43,13 @@ type scale struct {
 var scales = map[string]scale{
 	"full":  {name: "full", users: 10000, sps: 200, groups: 1000, membersPerGrp: 50, nestEvery: 10, syncInterval: metav1.Duration{Duration: 60e9}, edits: 100},
 	"small": {name: "small", users: 1000, sps: 20, groups: 100, membersPerGrp: 50, nestEvery: 10, syncInterval: metav1.Duration{Duration: 15e9}, edits: 100},
+	// xl's interval leaves room for one sync's calls: 560 list pages at
+	// 40/s and 5,000 group GETs at 200/s are about 39 s at the x10 limits.
+	"xl": {name: "xl", users: 50000, sps: 1000, groups: 5000, membersPerGrp: 50, nestEvery: 10, syncInterval: metav1.Duration{Duration: 120e9}, edits: 100},
 }
+
+// scaleNames lists the scales for usage and error messages.
+const scaleNames = "small, full or xl"
 
 // objects builds the workload: users and service principals first, then
 // groups whose members are drawn from them (and, for some, earlier groups).

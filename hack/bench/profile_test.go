@@ -1,0 +1,32 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseHeapInuse(t *testing.T) {
+	v, err := parseHeapInuse(strings.NewReader("heap profile: 1: 2 [3: 4] @ heap/1048576\n# runtime.MemStats\n# Alloc = 10\n# HeapInuse = 123456\n# Stack = 1\n"))
+	if err != nil || v != 123456 {
+		t.Errorf("parseHeapInuse = %d, %v", v, err)
+	}
+	if _, err := parseHeapInuse(strings.NewReader("nothing")); err == nil {
+		t.Error("no error without the line")
+	}
+}
