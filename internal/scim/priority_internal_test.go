@@ -18,6 +18,8 @@ package scim
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,48 +33,50 @@ func (l *lanes) queued(p Priority) int {
 	return len(l.waiting[p])
 }
 
-// TestUrgentRequestTakesTheNextToken: with bulk requests already waiting
-// for a slow class, an urgent request gets the token after the one being
-// waited for, not after the whole bulk queue.
-func TestUrgentRequestTakesTheNextToken(t *testing.T) {
+// sendAll starts one request per name, in that order, each queued in the
+// class's lanes before the next starts (the test holds the lane), and
+// returns a function that releases the lane and the order they were served in.
+func sendAll(t *testing.T, ls *limiters, c Class, names []string) func() []string {
 	g := NewWithT(t)
-	ls := newLimiters(Limits{Write: 2}) // a token every 500 ms
-	cl := ls.byClass[ClassWrite]
+	cl := ls.byClass[c]
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
+	g.Expect(cl.lanes.enter(ctx, PriorityBulk)).To(Succeed()) // hold the lane
 	var mu sync.Mutex
 	var order []string
 	var wg sync.WaitGroup
-	send := func(ctx context.Context, name string) {
-		defer wg.Done()
-		_, err := ls.wait(ctx, ClassWrite)
-		g.Expect(err).NotTo(HaveOccurred())
-		mu.Lock()
-		order = append(order, name)
-		mu.Unlock()
-	}
-	const bulk = 6
-	for range bulk {
-		wg.Add(1)
-		go send(ctx, "bulk")
-	}
-	// One took the initial token, one holds the turn waiting for the next.
-	g.Eventually(func() int { return cl.lanes.queued(PriorityBulk) }).Should(Equal(bulk - 2))
-	wg.Add(1)
-	go send(WithPriority(ctx, PriorityUrgent), "urgent")
-	wg.Wait()
-
-	g.Expect(order).To(HaveLen(bulk + 1))
-	pos := -1
-	for i, n := range order {
-		if n == "urgent" {
-			pos = i
+	queued := 0
+	for _, name := range names {
+		p := PriorityBulk
+		if strings.HasPrefix(name, "urgent") {
+			p = PriorityUrgent
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := ls.wait(WithPriority(ctx, p), c)
+			g.Expect(err).NotTo(HaveOccurred())
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+		}()
+		queued++
+		g.Eventually(func() int { return cl.lanes.queued(PriorityBulk) + cl.lanes.queued(PriorityUrgent) }).Should(Equal(queued))
 	}
-	// Only the bulk requests served or holding the turn when it arrived
-	// come first, not the four queued before it.
-	g.Expect(pos).To(Equal(2), "order: %v", order)
+	return func() []string {
+		defer cancel()
+		cl.lanes.leave()
+		wg.Wait()
+		return order
+	}
+}
+
+// TestUrgentRequestTakesTheNextToken: with bulk requests already waiting
+// for a class, an urgent request arriving after them is served first.
+func TestUrgentRequestTakesTheNextToken(t *testing.T) {
+	g := NewWithT(t)
+	ls := newLimiters(Limits{Write: 20})
+	release := sendAll(t, ls, ClassWrite, []string{"bulk-1", "bulk-2", "bulk-3", "bulk-4", "urgent"})
+	g.Expect(release()).To(Equal([]string{"urgent", "bulk-1", "bulk-2", "bulk-3", "bulk-4"}))
 }
 
 // TestBulkIsNotStarved: a stream of urgent requests (a tenant editing its
@@ -80,70 +84,41 @@ func TestUrgentRequestTakesTheNextToken(t *testing.T) {
 // urgentStreak of them.
 func TestBulkIsNotStarved(t *testing.T) {
 	g := NewWithT(t)
-	ls := newLimiters(Limits{Write: 2}) // a token every 500 ms: time to queue everyone
-	cl := ls.byClass[ClassWrite]
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
-	var mu sync.Mutex
-	var order []string
-	var wg sync.WaitGroup
-	send := func(ctx context.Context, name string) {
-		defer wg.Done()
-		_, err := ls.wait(ctx, ClassWrite)
-		g.Expect(err).NotTo(HaveOccurred())
-		mu.Lock()
-		order = append(order, name)
-		mu.Unlock()
+	ls := newLimiters(Limits{Write: 20})
+	names := []string{"bulk"}
+	for i := range 8 {
+		names = append(names, fmt.Sprintf("urgent-%d", i))
 	}
-	wg.Add(1)
-	go send(ctx, "first") // takes the initial token
-	g.Eventually(func() []string { mu.Lock(); defer mu.Unlock(); return order }).Should(HaveLen(1))
-	wg.Add(1)
-	go send(ctx, "holder") // holds the turn for the next token
-	g.Eventually(func() bool { cl.lanes.mu.Lock(); defer cl.lanes.mu.Unlock(); return cl.lanes.busy }).Should(BeTrue())
-	const urgent = 8
-	for range urgent {
-		wg.Add(1)
-		go send(WithPriority(ctx, PriorityUrgent), "urgent")
-	}
-	g.Eventually(func() int { return cl.lanes.queued(PriorityUrgent) }).Should(Equal(urgent))
-	wg.Add(1)
-	go send(ctx, "bulk")
-	g.Eventually(func() int { return cl.lanes.queued(PriorityBulk) }).Should(Equal(1))
-	wg.Wait()
-
-	g.Expect(order).To(HaveLen(urgent + 3))
-	g.Expect(order[2:2+urgentStreak]).To(HaveEach("urgent"), "order: %v", order)
-	g.Expect(order[2+urgentStreak]).To(Equal("bulk"), "order: %v", order)
+	order := sendAll(t, ls, ClassWrite, names)()
+	g.Expect(order).To(HaveLen(9))
+	g.Expect(order[:urgentStreak]).To(Equal([]string{"urgent-0", "urgent-1", "urgent-2", "urgent-3"}))
+	g.Expect(order[urgentStreak]).To(Equal("bulk"), "order: %v", order)
+	g.Expect(order[urgentStreak+1:]).To(Equal([]string{"urgent-4", "urgent-5", "urgent-6", "urgent-7"}))
 }
 
 // TestGivingUpLeavesTheLaneUsable: a waiter whose context ends while queued
 // is removed, and the requests behind it are still admitted.
 func TestGivingUpLeavesTheLaneUsable(t *testing.T) {
 	g := NewWithT(t)
-	ls := newLimiters(Limits{Write: 5}) // a token every 200 ms
+	ls := newLimiters(Limits{Write: 20})
 	cl := ls.byClass[ClassWrite]
 	ctx := context.Background()
+	g.Expect(cl.lanes.enter(ctx, PriorityBulk)).To(Succeed()) // hold the lane
 
-	_, err := ls.wait(ctx, ClassWrite) // takes the initial token
-	g.Expect(err).NotTo(HaveOccurred())
-	holder := make(chan error, 1)
-	go func() { _, err := ls.wait(ctx, ClassWrite); holder <- err }() // admitted, waits ~200 ms
 	short, cancel := context.WithCancel(ctx)
 	quitter := make(chan error, 1)
-	go func() {
-		g.Eventually(func() bool { cl.lanes.mu.Lock(); defer cl.lanes.mu.Unlock(); return cl.lanes.busy }).Should(BeTrue())
-		_, err := ls.wait(WithPriority(short, PriorityUrgent), ClassWrite)
-		quitter <- err
-	}()
+	go func() { _, err := ls.wait(WithPriority(short, PriorityUrgent), ClassWrite); quitter <- err }()
 	g.Eventually(func() int { return cl.lanes.queued(PriorityUrgent) }).Should(Equal(1))
 	cancel()
 	g.Eventually(quitter).Should(Receive(MatchError(context.Canceled)))
 	g.Expect(cl.lanes.queued(PriorityUrgent)).To(Equal(0))
 
-	g.Eventually(holder, 5*time.Second).Should(Receive(BeNil()))
-	_, err = ls.wait(ctx, ClassWrite)
+	behind := make(chan error, 1)
+	go func() { _, err := ls.wait(ctx, ClassWrite); behind <- err }()
+	g.Eventually(func() int { return cl.lanes.queued(PriorityBulk) }).Should(Equal(1))
+	cl.lanes.leave()
+	g.Eventually(behind, 5*time.Second).Should(Receive(BeNil()))
+	_, err := ls.wait(ctx, ClassWrite)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(cl.lanes.queued(PriorityBulk) + cl.lanes.queued(PriorityUrgent)).To(Equal(0))
 }
