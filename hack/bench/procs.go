@@ -113,13 +113,8 @@ func childrenByName(parent int) map[string][]int {
 		if err != nil {
 			continue // exited meanwhile
 		}
-		s := string(raw)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open || end+2 > len(s) {
-			continue
-		}
-		f := strings.Fields(s[end+2:]) // state, ppid, ...
-		if len(f) < 2 {
+		name, f, ok := statFields(string(raw))
+		if !ok || len(f) < 2 { // state, ppid, ...
 			continue
 		}
 		if ppid, err := strconv.Atoi(f[1]); err != nil || ppid != parent {
@@ -129,8 +124,17 @@ func childrenByName(parent int) map[string][]int {
 		if err != nil {
 			continue
 		}
-		name := s[open+1 : end]
 		out[name] = append(out[name], pid)
 	}
 	return out
+}
+
+// statFields splits a /proc/<pid>/stat line into the command name (which
+// may hold spaces and parentheses) and the fields after it.
+func statFields(s string) (name string, fields []string, ok bool) {
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open || end+2 > len(s) {
+		return "", nil, false
+	}
+	return s[open+1 : end], strings.Fields(s[end+2:]), true
 }

@@ -30,3 +30,13 @@ func TestParseHeapInuse(t *testing.T) {
 		t.Error("no error without the line")
 	}
 }
+
+func TestStatFields(t *testing.T) {
+	name, f, ok := statFields("42 (kube (api) server) S 7 42 42 0 -1 4194560 10 0 0 0 150 30 0 0")
+	if !ok || name != "kube (api) server" || len(f) != 15 || f[1] != "7" || f[11] != "150" || f[12] != "30" {
+		t.Errorf("statFields = %q, %q, %v", name, f, ok)
+	}
+	if _, _, ok := statFields("garbage"); ok {
+		t.Error("statFields accepted a line without a command name")
+	}
+}

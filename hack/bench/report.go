@@ -49,8 +49,11 @@ func procStats(pid int) (peakRSS int64, cpu time.Duration, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	// Fields after the parenthesised command name; utime and stime are 14th and 15th overall.
-	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	_, f, ok := statFields(string(stat))
+	if !ok || len(f) < 13 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	// utime and stime are the 14th and 15th fields overall.
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	const clockTicks = 100 // USER_HZ on Linux

@@ -19,6 +19,7 @@ package controller
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 )
 
 // lastAppliedAnnotation is where client-side `kubectl apply` (and Argo CD,
@@ -30,15 +31,15 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // fields and the last-applied copy of the object. Controllers only patch
 // (never update) objects, so neither is lost on the server.
 func CacheTransform() toolscache.TransformFunc {
+	stripManagedFields := cache.TransformStripManagedFields()
 	return func(in any) (any, error) {
+		in, err := stripManagedFields(in)
+		if err != nil {
+			return in, err
+		}
 		obj, err := meta.Accessor(in)
 		if err != nil {
 			return in, nil
-		}
-		// Nil-checked: setting nil managed fields on an object without them
-		// is not a no-op for every type.
-		if obj.GetManagedFields() != nil {
-			obj.SetManagedFields(nil)
 		}
 		if a := obj.GetAnnotations(); a != nil {
 			if _, ok := a[lastAppliedAnnotation]; ok {
