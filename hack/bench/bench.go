@@ -323,9 +323,11 @@ func (b *bench) latency(ctx context.Context) error {
 		if err := b.c.Get(ctx, key, &u); err != nil {
 			return err
 		}
+		// A merge patch of the spec: no conflict with the controller's own writes.
+		patch := client.MergeFrom(u.DeepCopy())
 		u.Spec.DisplayName = fmt.Sprintf("Edited %d", i)
 		sent := time.Now()
-		if err := b.c.Update(ctx, &u); err != nil {
+		if err := b.c.Patch(ctx, &u, patch); err != nil {
 			return err
 		}
 		edits = append(edits, edit{id: u.Status.ID, sent: sent})
