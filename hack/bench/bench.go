@@ -162,7 +162,7 @@ func (b *bench) converge(ctx context.Context) error {
 	// The seed is in the namespace too (Ready before, and again once its
 	// urgent changes are applied).
 	want := len(objs) + seedIdentities
-	sent := false
+	sent, midProfiled := false, false
 	// Allow four times the SCIM bound (30 minutes at least).
 	timeout := max(30*time.Minute, 4*time.Duration(float64(len(objs))/b.limits().Write*float64(time.Second)))
 	err := poll(ctx, timeout, 2*time.Second, func() (bool, error) {
@@ -180,6 +180,14 @@ func (b *bench) converge(ctx context.Context) error {
 		st, err := b.fake().Stats(ctx)
 		if err != nil {
 			return false, err
+		}
+		if !midProfiled && st.Users >= b.sc.users/2 {
+			// Half-way is where the sync holds the most at once: the
+			// informers' objects, the queue, the inventory and the events.
+			midProfiled = true
+			if err := b.saveHeapProfile(ctx, "midsync"); err != nil {
+				return false, err
+			}
 		}
 		if st.Users < b.sc.users+seedLeavers || st.ServicePrincipals < b.sc.sps || st.Groups < b.sc.groups+1 {
 			fmt.Fprintf(os.Stderr, "   %5.0fs  remote: %d users, %d service principals, %d groups\n",

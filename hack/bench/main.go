@@ -43,7 +43,7 @@ func main() {
 	binDir := flag.String("bin-dir", "", "where to build the manager (default: bin/)")
 	order := flag.String("order", "users-first", "the order the converge scenario creates resources in: users-first (members before the groups naming them), groups-first (name order, as kubectl apply -f dir/, Argo CD and Flux apply custom kinds), or shuffled (fixed seed)")
 	memLimit := flag.String("gomemlimit", "", "run the manager with this GOMEMLIMIT (e.g. 115MiB: what it sets itself in a pod with a 128Mi memory limit); empty: none, as outside a container")
-	profileDir := flag.String("profile-dir", "", "write the manager's heap profile (after convergence and after the steady state) into this directory")
+	profileDir := flag.String("profile-dir", "", "write the manager's heap profile (half-way through the sync, after convergence and after the steady state) into this directory")
 	scenario := flag.String("scenario", "all", "converge (the operator creates everything), export (kubectl databricks export of an existing account, applied with --adopt and without), or all")
 	results := flag.String("results", defaultResults, "after a converge run, merge its record (keyed by scale and order) into this JSON file and redraw scaling.svg next to it; relative paths are from the repository root; empty: write nothing")
 	flag.Parse()

@@ -127,11 +127,11 @@ const memberWait = time.Minute
 // not exist yet (which also holds back adopting an existing group, so its
 // members are never removed only because their resources come later).
 func (r *groupRemote) waitBeforeCreate(ctx context.Context) (outcome, error) {
-	n, err := r.members.Pending(ctx)
+	pending, err := r.members.AnyPending(ctx)
 	if err != nil {
 		return next(), err
 	}
-	if n > 0 {
+	if pending {
 		return wait(v1.ReasonProgressing, "Waiting for member resources to get their SCIM ids, so the group is created with them", memberWait), nil
 	}
 	absent, left, err := r.awaited(ctx)

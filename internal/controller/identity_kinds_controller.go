@@ -21,7 +21,6 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
@@ -51,14 +50,14 @@ func setupServicePrincipalController(mgr ctrl.Manager, base *identityReconciler,
 
 // setupGroupController converges Databricks account groups and their
 // membership. A member resource getting its SCIM id re-queues the groups
-// that reference it.
+// that reference it, as bulk work (bulkWakeUps).
 // A member resource created later wakes them too (creates pass the
 // predicate), which ends a group's member grace window early.
 func setupGroupController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter, grace time.Duration) error {
 	e := &engine[scim.Group]{identityReconciler: base, kind: groupKind, newRemote: newGroupRemote(base.Client, grace)}
 	return identityController(mgr, e.kind, base, changes.source(e.kind)).
-		Watches(&v1.User{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refUser)), builder.WithPredicates(scimIDChanged())).
-		Watches(&v1.ServicePrincipal{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refSP)), builder.WithPredicates(scimIDChanged())).
-		Watches(&v1.Group{}, handler.EnqueueRequestsFromMapFunc(groupsReferencing(base.Client, refGroup)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.User{}, bulkWakeUps(groupsReferencing(base.Client, refUser)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.ServicePrincipal{}, bulkWakeUps(groupsReferencing(base.Client, refSP)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.Group{}, bulkWakeUps(groupsReferencing(base.Client, refGroup)), builder.WithPredicates(scimIDChanged())).
 		Complete(e)
 }

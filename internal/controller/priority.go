@@ -62,6 +62,32 @@ func prioritizedOwnEvents() handler.EventHandler {
 	}
 }
 
+// bulkWakeUps enqueues the requests fn maps an event to as bulk work. A
+// group wakes each time one of its members gets a SCIM id; queued behind
+// the creates, those wake-ups coalesce into one reconcile instead of
+// re-reading the group's members on every one.
+func bulkWakeUps(fn handler.MapFunc) handler.EventHandler {
+	enqueue := func(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		for _, req := range fn(ctx, obj) {
+			enqueueRequestAt(q, priorityBulk, req)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e cevent.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q)
+		},
+		UpdateFunc: func(ctx context.Context, e cevent.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.ObjectNew, q)
+		},
+		DeleteFunc: func(ctx context.Context, e cevent.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q)
+		},
+		GenericFunc: func(ctx context.Context, e cevent.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q)
+		},
+	}
+}
+
 // urgentChange: the object exists remotely and its spec changed or its
 // deletion started.
 func urgentChange(old, cur client.Object) bool {
@@ -76,7 +102,10 @@ func urgentChange(old, cur client.Object) bool {
 // does not use a priority queue). The queue keeps the highest priority an
 // item was added with.
 func enqueueAt(q workqueue.TypedRateLimitingInterface[reconcile.Request], p int, obj client.Object) {
-	req := reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)}
+	enqueueRequestAt(q, p, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+}
+
+func enqueueRequestAt(q workqueue.TypedRateLimitingInterface[reconcile.Request], p int, req reconcile.Request) {
 	if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok {
 		pq.AddWithOpts(priorityqueue.AddOpts{Priority: &p}, req)
 		return

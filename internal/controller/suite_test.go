@@ -60,6 +60,8 @@ const secretNamespace = "databricks-scim-system"
 var (
 	env       *envtest.Environment
 	k8sClient client.Client
+	// managerCache reads the suite manager's cache, with its field indexes.
+	managerCache client.Reader
 	registry  *account.Registry
 	cancelMgr context.CancelFunc
 	seq       atomic.Int64
@@ -97,6 +99,7 @@ var _ = BeforeSuite(func() {
 		Cache:                  cacheOpts,
 	})
 	Expect(err).NotTo(HaveOccurred())
+	managerCache = mgr.GetCache()
 	var ctx context.Context
 	ctx, cancelMgr = context.WithCancel(context.Background())
 	registry, err = SetupWithManager(ctx, mgr, Config{

@@ -36,24 +36,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
-	"github.com/scimops/databricks-scim-operator/internal/account"
-)
-
-// Field indexes on the manager's cache.
-const (
-	// indexNaturalKey: "<account>/<natural key>", to find resources that
-	// target the same remote object (conflicts).
-	indexNaturalKey = ".spec.naturalKey"
-	// indexSCIMID: "<account>/<status.id>", to find the resource holding a remote object.
-	indexSCIMID = ".status.id"
-	// indexAccount: spec.accountRef.name, to wake identities when their account changes.
-	indexAccount = ".spec.accountRef.name"
-	// indexMemberRef: "<kind>/<name>" of each Group member reference, to wake a
-	// group when a referenced resource changes.
-	indexMemberRef = ".spec.members.ref"
-	// indexEndpoint: the Databricks account (host and account id) a
-	// DatabricksAccount names, to find the objects sharing one account.
-	indexEndpoint = ".spec.endpoint"
 )
 
 // AnnotationReconcileRequestedAt asks for an immediate reconcile when its value changes
@@ -65,50 +47,6 @@ const (
 	refSP    = "sp/"
 	refGroup = "group/"
 )
-
-// SetupIndexes registers the field indexes every controller relies on.
-func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
-	idx := mgr.GetFieldIndexer()
-	for _, k := range identityKinds {
-		if err := idx.IndexField(ctx, k.newObject(), indexNaturalKey, naturalKeyIndexValue); err != nil {
-			return err
-		}
-		if err := idx.IndexField(ctx, k.newObject(), indexSCIMID, scimIDIndexValue); err != nil {
-			return err
-		}
-		if err := idx.IndexField(ctx, k.newObject(), indexAccount, func(o client.Object) []string {
-			return []string{o.(v1.Identity).GetAccountName()}
-		}); err != nil {
-			return err
-		}
-	}
-	if err := idx.IndexField(ctx, &v1.DatabricksAccount{}, indexEndpoint, func(o client.Object) []string {
-		return []string{endpointOf(o.(*v1.DatabricksAccount))}
-	}); err != nil {
-		return err
-	}
-	return idx.IndexField(ctx, &v1.Group{}, indexMemberRef, func(o client.Object) []string {
-		return memberRefs(o.(*v1.Group))
-	})
-}
-
-func endpointOf(acct *v1.DatabricksAccount) string { return account.EndpointOf(acct.Spec) }
-
-func naturalKeyIndexValue(o client.Object) []string {
-	id := o.(identityObject)
-	if k := kindOf(o).naturalKey(id); k != "" {
-		return []string{id.GetAccountName() + "/" + k}
-	}
-	return nil
-}
-
-func scimIDIndexValue(o client.Object) []string {
-	id := o.(v1.Identity)
-	if id.GetIdentityStatus().ID == "" {
-		return nil
-	}
-	return []string{id.GetAccountName() + "/" + id.GetIdentityStatus().ID}
-}
 
 func memberRefs(g *v1.Group) []string {
 	var refs []string

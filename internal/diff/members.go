@@ -256,11 +256,12 @@ func (m Resolver) Absent(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// Pending counts member resources that exist in this account and are still
-// being created (no SCIM id, not stalled): worth waiting for before a create.
-// Members that would form a cycle never count, so a cycle cannot deadlock.
-func (m Resolver) Pending(ctx context.Context) (int, error) {
-	n := 0
+// AnyPending reports whether a member resource exists in this account and
+// is still being created (no SCIM id, not stalled): worth waiting for before
+// a create. Members that would form a cycle never count, so a cycle cannot
+// deadlock. It stops at the first: a waiting group is checked on every
+// member's progress, so the check must not read all of its members.
+func (m Resolver) AnyPending(ctx context.Context) (bool, error) {
 	for _, mem := range m.Group.Spec.Members {
 		var obj identity
 		var name string
@@ -276,7 +277,7 @@ func (m Resolver) Pending(ctx context.Context) (int, error) {
 		}
 		if err := m.Resources.Get(ctx, types.NamespacedName{Namespace: m.Group.Namespace, Name: name}, obj); err != nil {
 			if client.IgnoreNotFound(err) != nil {
-				return 0, err
+				return false, err
 			}
 			continue
 		}
@@ -288,12 +289,12 @@ func (m Resolver) Pending(ctx context.Context) (int, error) {
 		if child, ok := obj.(*v1.Group); ok {
 			if path, err := m.cycleThrough(ctx, child); err != nil || path != "" {
 				if err != nil {
-					return 0, err
+					return false, err
 				}
 				continue
 			}
 		}
-		n++
+		return true, nil
 	}
-	return n, nil
+	return false, nil
 }

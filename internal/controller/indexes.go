@@ -1,0 +1,142 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	toolscache "k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+	"github.com/scimops/databricks-scim-operator/internal/account"
+)
+
+// Field indexes on the manager's cache.
+const (
+	// indexNaturalKey: "<account>/<natural key>", to find resources that
+	// target the same remote object (conflicts).
+	indexNaturalKey = ".spec.naturalKey"
+	// indexSCIMID: "<account>/<status.id>", to find the resource holding a remote object.
+	indexSCIMID = ".status.id"
+	// indexAccount: spec.accountRef.name, to wake identities when their account changes.
+	indexAccount = ".spec.accountRef.name"
+	// indexMemberRef: "<kind>/<name>" of each Group member reference, to wake a
+	// group when a referenced resource changes.
+	indexMemberRef = ".spec.members.ref"
+	// indexEndpoint: the Databricks account (host and account id) a
+	// DatabricksAccount names, to find the objects sharing one account.
+	indexEndpoint = ".spec.endpoint"
+)
+
+// The scope an index answers queries for. controller-runtime's IndexField
+// stores every value of a namespaced object twice, for queries in its
+// namespace and across all of them; each value of the natural-key and
+// SCIM-id indexes is an index entry of its own, so at 10,000 identities
+// the unused half is tens of megabytes. These indexes store only the form
+// their queries use.
+type indexScope int
+
+const (
+	// clusterWide: queried without a namespace (client.MatchingFields alone).
+	clusterWide indexScope = iota
+	// inNamespace: queried with client.InNamespace.
+	inNamespace
+)
+
+// allNamespacesKey is the namespace controller-runtime's cache reader puts in
+// front of the value of a query without a namespace (its internal
+// KeyToNamespacedKey); field indexes are named fieldIndexPrefix + field.
+const (
+	allNamespacesKey = "__all_namespaces"
+	fieldIndexPrefix = "field:"
+)
+
+// SetupIndexes registers the field indexes every controller relies on.
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	c := mgr.GetCache()
+	for _, k := range identityKinds {
+		if err := addIndex(ctx, c, k.newObject(), indexNaturalKey, clusterWide, naturalKeyIndexValue); err != nil {
+			return err
+		}
+		if err := addIndex(ctx, c, k.newObject(), indexSCIMID, clusterWide, scimIDIndexValue); err != nil {
+			return err
+		}
+		if err := addIndex(ctx, c, k.newObject(), indexAccount, clusterWide, accountIndexValue); err != nil {
+			return err
+		}
+	}
+	if err := addIndex(ctx, c, &v1.Group{}, indexMemberRef, inNamespace, func(o client.Object) []string {
+		return memberRefs(o.(*v1.Group))
+	}); err != nil {
+		return err
+	}
+	// Cluster-scoped: IndexField stores one form only.
+	return mgr.GetFieldIndexer().IndexField(ctx, &v1.DatabricksAccount{}, indexEndpoint, func(o client.Object) []string {
+		return []string{endpointOf(o.(*v1.DatabricksAccount))}
+	})
+}
+
+// addIndex registers a field index of a namespaced kind that answers
+// client.MatchingFields queries of one scope only.
+func addIndex(ctx context.Context, c cache.Cache, obj client.Object, field string, scope indexScope, values client.IndexerFunc) error {
+	informer, err := c.GetInformer(ctx, obj)
+	if err != nil {
+		return fmt.Errorf("failed to get the informer to index %s: %w", field, err)
+	}
+	return informer.AddIndexers(toolscache.Indexers{fieldIndexPrefix + field: func(raw any) ([]string, error) {
+		o, ok := raw.(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("index %s: %T is not an object", field, raw)
+		}
+		prefix := allNamespacesKey + "/"
+		if scope == inNamespace {
+			prefix = o.GetNamespace() + "/"
+		}
+		vals := values(o)
+		keys := make([]string, len(vals))
+		for i, v := range vals {
+			keys[i] = prefix + v
+		}
+		return keys, nil
+	}})
+}
+
+func endpointOf(acct *v1.DatabricksAccount) string { return account.EndpointOf(acct.Spec) }
+
+func naturalKeyIndexValue(o client.Object) []string {
+	id := o.(identityObject)
+	if k := kindOf(o).naturalKey(id); k != "" {
+		return []string{id.GetAccountName() + "/" + k}
+	}
+	return nil
+}
+
+func scimIDIndexValue(o client.Object) []string {
+	id := o.(v1.Identity)
+	if id.GetIdentityStatus().ID == "" {
+		return nil
+	}
+	return []string{id.GetAccountName() + "/" + id.GetIdentityStatus().ID}
+}
+
+func accountIndexValue(o client.Object) []string {
+	return []string{o.(v1.Identity).GetAccountName()}
+}

@@ -1,0 +1,78 @@
+/*
+Copyright 2026 The databricks-scim-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
+)
+
+var _ = Describe("Field indexes", func() {
+	// Each index keeps only the form its queries use (indexes.go); these
+	// queries are the controllers' own, through controller-runtime's cache
+	// reader, so a change in how it names index keys fails here.
+	It("answer the controllers' queries in the scope each is kept for, and only in it", func() {
+		ctx := context.Background()
+		s := newScenario()
+		u := s.user("indexed", "indexed@example.com")
+		g := s.group("indexed-team", "Indexed team", []v1.GroupMember{{UserRef: &v1.LocalObjectReference{Name: u.Name}}})
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		Expect(k8sClient.Create(ctx, g)).To(Succeed())
+		expectCurrent(u)
+		expectCurrent(g)
+
+		names := func(list client.ObjectList) []string {
+			var out []string
+			Expect(forEachItem(list, func(o client.Object) { out = append(out, o.GetName()) })).To(Succeed())
+			return out
+		}
+		usersBy := func(field, value string, opts ...client.ListOption) []string {
+			var l v1.UserList
+			Expect(managerCache.List(ctx, &l, append(opts, client.MatchingFields{field: value})...)).To(Succeed())
+			return names(&l)
+		}
+		Eventually(func(g Gomega) {
+			var cur v1.User
+			g.Expect(managerCache.Get(ctx, client.ObjectKeyFromObject(u), &cur)).To(Succeed())
+			g.Expect(cur.Status.ID).NotTo(BeEmpty())
+			u = &cur
+		}).Should(Succeed())
+
+		for field, value := range map[string]string{
+			indexNaturalKey: naturalKeyIndexValue(u)[0],
+			indexSCIMID:     scimIDIndexValue(u)[0],
+			indexAccount:    s.account,
+		} {
+			Expect(usersBy(field, value)).To(Equal([]string{u.Name}), "cluster-wide query by %s", field)
+			Expect(usersBy(field, value, client.InNamespace(s.namespace))).To(BeEmpty(),
+				"%s keeps no per-namespace copy", field)
+		}
+
+		groupsBy := func(opts ...client.ListOption) []string {
+			var l v1.GroupList
+			Expect(managerCache.List(ctx, &l, append(opts, client.MatchingFields{indexMemberRef: refUser + u.Name})...)).To(Succeed())
+			return names(&l)
+		}
+		Expect(groupsBy(client.InNamespace(s.namespace))).To(Equal([]string{g.Name}), "query in the member's namespace")
+		Expect(groupsBy()).To(BeEmpty(), "member references keep no cluster-wide copy")
+	})
+})
