@@ -75,6 +75,9 @@ type bench struct {
 	// cpuStart and cpuConverged are every process's CPU time at the first
 	// create and at convergence.
 	cpuStart, cpuConverged cpuSample
+	// rssConverged is the manager's peak RSS up to convergence: whether the
+	// peak comes from the sync or from the steady state's re-lists.
+	rssConverged int64
 	// heapConverged and heapSteady are the manager's heap in use after a GC.
 	heapConverged, heapSteady int64
 	// settle is the wait between convergence and the steady-state intervals.
@@ -182,10 +185,10 @@ func (b *bench) converge(ctx context.Context) error {
 			return false, err
 		}
 		if !midProfiled && st.Users >= b.sc.users/2 {
-			// Half-way is where the sync holds the most at once: the
-			// informers' objects, the queue, the inventory and the events.
+			// What the sync holds while it runs (the queue, the events,
+			// the caches filling), next to what is left at convergence.
 			midProfiled = true
-			if err := b.saveHeapProfile(ctx, "midsync"); err != nil {
+			if err := b.saveHeapProfile(ctx, "midsync", false); err != nil {
 				return false, err
 			}
 		}
@@ -206,6 +209,7 @@ func (b *bench) converge(ctx context.Context) error {
 	}
 	b.converged = time.Now()
 	b.cpuConverged = b.sampleCPU()
+	b.rssConverged, _, _ = procStats(b.mgr.Pid())
 	stopUrgent()
 	<-watchDone
 	st, err := b.fake().Stats(ctx)
@@ -218,7 +222,7 @@ func (b *bench) converge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := b.saveHeapProfile(ctx, "converged"); err != nil {
+	if err := b.saveHeapProfile(ctx, "converged", true); err != nil {
 		return err
 	}
 	if b.heapConverged, err = b.heapInuse(ctx); err != nil {
@@ -310,7 +314,7 @@ func (b *bench) steady(ctx context.Context) error {
 	for k, v := range calls {
 		b.steadyPerInterval[k] = float64(v) / 3
 	}
-	if err := b.saveHeapProfile(ctx, "steady"); err != nil {
+	if err := b.saveHeapProfile(ctx, "steady", true); err != nil {
 		return err
 	}
 	b.heapSteady, err = b.heapInuse(ctx)

@@ -138,3 +138,36 @@ func statFields(s string) (name string, fields []string, ok bool) {
 	}
 	return s[open+1 : end], strings.Fields(s[end+2:]), true
 }
+
+// executableRSS reads how much of a process's resident memory is its own
+// executable's pages (code and read-only data), from /proc/<pid>/smaps: the
+// part of the RSS no cut of the heap lowers.
+func executableRSS(pid int) (int64, error) {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		return 0, err
+	}
+	smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0, err
+	}
+	return mappedRSS(string(smaps), exe), nil
+}
+
+// mappedRSS sums the Rss of the smaps mappings of path.
+func mappedRSS(smaps, path string) int64 {
+	var total int64
+	inPath := false
+	for _, line := range strings.Split(smaps, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			// A mapping's header: address range, perms, offset, device, inode[, path].
+			inPath = len(f) >= 6 && f[5] == path
+		case inPath && len(f) >= 2 && f[0] == "Rss:":
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			total += kb * 1024
+		}
+	}
+	return total
+}

@@ -29,16 +29,22 @@ import (
 	"time"
 )
 
-// saveHeapProfile writes the manager's heap profile (after a GC, so it shows
-// what is live) to <profileDir>/heap-<scale>-<order>-<phase>.pb.gz, when a
-// profile directory was given.
-func (b *bench) saveHeapProfile(ctx context.Context, phase string) error {
+// saveHeapProfile writes the manager's heap profile to
+// <profileDir>/heap-<scale>-<order>-<phase>.pb.gz, when a profile directory
+// was given. With forceGC it runs a GC first, so the profile shows what is
+// live now; without, it shows what was live at the manager's last GC, and
+// taking it changes nothing in a run that is being measured.
+func (b *bench) saveHeapProfile(ctx context.Context, phase string, forceGC bool) error {
 	if b.profileDir == "" {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+b.pprofAddr+"/debug/pprof/heap?gc=1", nil)
+	url := "http://" + b.pprofAddr + "/debug/pprof/heap"
+	if forceGC {
+		url += "?gc=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}

@@ -40,3 +40,19 @@ func TestStatFields(t *testing.T) {
 		t.Error("statFields accepted a line without a command name")
 	}
 }
+
+func TestMappedRSS(t *testing.T) {
+	smaps := `00400000-01000000 r-xp 00000000 08:01 123 /tmp/bin/manager
+Size:              12288 kB
+Rss:                4096 kB
+01000000-02000000 r--p 00c00000 08:01 123 /tmp/bin/manager
+Rss:                1024 kB
+c000000000-c004000000 rw-p 00000000 00:00 0
+Rss:               65536 kB
+7f0000000000-7f0000001000 r--p 00000000 08:01 456 /tmp/bin/manager-old
+Rss:                   8 kB
+`
+	if got, want := mappedRSS(smaps, "/tmp/bin/manager"), int64(5120*1024); got != want {
+		t.Errorf("mappedRSS = %d, want %d (the executable's two mappings only)", got, want)
+	}
+}

@@ -97,6 +97,10 @@ type result struct {
 	// GoMemLimit is the GOMEMLIMIT the manager ran with ("" none).
 	GoMemLimit   string `json:"goMemLimit,omitempty"`
 	PeakRSSBytes int64  `json:"peakRSSBytes"`
+	// PeakRSSConvergedBytes is the peak up to convergence (0: not measured).
+	PeakRSSConvergedBytes int64 `json:"peakRSSConvergedBytes,omitempty"`
+	// ExecutableRSSBytes is the executable's resident pages at the end.
+	ExecutableRSSBytes int64 `json:"executableRSSBytes,omitempty"`
 	// CPUSeconds is the manager's, over the whole run.
 	CPUSeconds float64 `json:"cpuSeconds"`
 	// BytesPerIdentity is the peak RSS over the managed identities.
