@@ -296,11 +296,18 @@ func (r *groupRemote) unapplied() (string, string, time.Duration, bool) {
 // clusterResources is what member resolution reads from the manager's cache.
 type clusterResources struct{ client.Reader }
 
+// Get reads the cached object without a deep copy: member resolution only
+// reads, and a group of 50 members would otherwise copy 50 objects on each
+// check.
+func (c clusterResources) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return c.Reader.Get(ctx, key, obj, append(opts, client.UnsafeDisableDeepCopy)...)
+}
+
 // GroupNamed finds, through the natural-key index, the Group resource bound
 // to the DatabricksAccount account that manages displayName.
 func (c clusterResources) GroupNamed(ctx context.Context, account, displayName string) (*v1.Group, error) {
 	var list v1.GroupList
-	if err := c.List(ctx, &list, client.MatchingFields{indexNaturalKey: account + "/" + keyed("group:", displayName)}); err != nil {
+	if err := c.List(ctx, &list, client.MatchingFields{indexNaturalKey: account + "/" + keyed("group:", displayName)}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	if len(list.Items) == 0 {

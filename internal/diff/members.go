@@ -44,6 +44,8 @@ type Members struct {
 
 // Resources reads the identity resources members refer to: the cluster's
 // cache in the controllers, the files being planned in `kubectl databricks plan`.
+// The Resolver never modifies what it reads, so what Get and GroupNamed
+// return may share memory with a cache.
 type Resources interface {
 	// Get reads one resource, with a NotFound error when there is none (client.Reader's Get).
 	Get(ctx context.Context, key types.NamespacedName, obj client.Object, opts ...client.GetOption) error
