@@ -62,9 +62,9 @@ var (
 	k8sClient client.Client
 	// managerCache reads the suite manager's cache, with its field indexes.
 	managerCache client.Reader
-	registry  *account.Registry
-	cancelMgr context.CancelFunc
-	seq       atomic.Int64
+	registry     *account.Registry
+	cancelMgr    context.CancelFunc
+	seq          atomic.Int64
 )
 
 func apierrorsIsNotFound(err error) bool { return apierrors.IsNotFound(err) }
