@@ -191,7 +191,9 @@ func (b *bench) report(w io.Writer, s summary) {
 	fmt.Fprintf(tw, "manager GOMEMLIMIT\t%s\n", cmp.Or(b.memLimit, "none"))
 	if s.statsErr == nil {
 		fmt.Fprintf(tw, "manager peak RSS (target <= %d MiB)\t%.0f MiB (%.0f KiB per managed identity); %.0f MiB by convergence\n", rssTargetMiB(sc.name), float64(s.rss)/(1<<20), float64(s.rss)/float64(s.managed)/1024, float64(b.rssConverged)/(1<<20))
-		fmt.Fprintf(tw, "manager executable's resident pages\t%.0f MiB (code and read-only data: no heap cut lowers them)\n", float64(s.exeRSS)/(1<<20))
+		if s.exeRSS > 0 {
+			fmt.Fprintf(tw, "manager executable's resident pages\t%.0f MiB (code and read-only data: no heap cut lowers them)\n", float64(s.exeRSS)/(1<<20))
+		}
 		fmt.Fprintf(tw, "manager CPU\t%.1f s\n", s.cpu.Seconds())
 	} else {
 		fmt.Fprintf(tw, "manager process stats\tunavailable: %v\n", s.statsErr)

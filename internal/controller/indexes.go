@@ -69,48 +69,61 @@ const (
 	fieldIndexPrefix = "field:"
 )
 
-// SetupIndexes registers the field indexes every controller relies on.
-func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
-	c := mgr.GetCache()
-	for _, k := range identityKinds {
-		if err := addIndex(ctx, c, k.newObject(), indexNaturalKey, clusterWide, naturalKeyIndexValue); err != nil {
-			return err
-		}
-		if err := addIndex(ctx, c, k.newObject(), indexSCIMID, clusterWide, scimIDIndexValue); err != nil {
-			return err
-		}
-		if err := addIndex(ctx, c, k.newObject(), indexAccount, clusterWide, accountIndexValue); err != nil {
-			return err
-		}
-	}
-	if err := addIndex(ctx, c, &v1.Group{}, indexMemberRef, inNamespace, func(o client.Object) []string {
-		return memberRefs(o.(*v1.Group))
-	}); err != nil {
-		return err
-	}
-	// Cluster-scoped: IndexField stores one form only.
-	return mgr.GetFieldIndexer().IndexField(ctx, &v1.DatabricksAccount{}, indexEndpoint, func(o client.Object) []string {
-		return []string{endpointOf(o.(*v1.DatabricksAccount))}
-	})
+// fieldIndex is one field index: the kind it indexes, its name, the scope of
+// the queries it answers, and its values.
+type fieldIndex struct {
+	obj    client.Object // of the kind indexed
+	field  string
+	scope  indexScope
+	values client.IndexerFunc
 }
 
-// addIndex registers a field index of a namespaced kind that answers
-// client.MatchingFields queries of one scope only.
-func addIndex(ctx context.Context, c cache.Cache, obj client.Object, field string, scope indexScope, values client.IndexerFunc) error {
-	informer, err := c.GetInformer(ctx, obj)
-	if err != nil {
-		return fmt.Errorf("failed to get the informer to index %s: %w", field, err)
+// fieldIndexes lists every field index the controllers query.
+func fieldIndexes() []fieldIndex {
+	var out []fieldIndex
+	for _, k := range identityKinds {
+		out = append(out,
+			fieldIndex{k.newObject(), indexNaturalKey, clusterWide, naturalKeyIndexValue},
+			fieldIndex{k.newObject(), indexSCIMID, clusterWide, scimIDIndexValue},
+			fieldIndex{k.newObject(), indexAccount, clusterWide, accountIndexValue})
 	}
-	return informer.AddIndexers(toolscache.Indexers{fieldIndexPrefix + field: func(raw any) ([]string, error) {
+	return append(out,
+		fieldIndex{&v1.Group{}, indexMemberRef, inNamespace, func(o client.Object) []string {
+			return memberRefs(o.(*v1.Group))
+		}},
+		// DatabricksAccount is cluster-scoped: its one form is the cluster-wide one.
+		fieldIndex{&v1.DatabricksAccount{}, indexEndpoint, clusterWide, func(o client.Object) []string {
+			return []string{endpointOf(o.(*v1.DatabricksAccount))}
+		}})
+}
+
+// SetupIndexes registers the field indexes every controller relies on.
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	for _, ix := range fieldIndexes() {
+		if err := addIndex(ctx, mgr.GetCache(), ix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addIndex registers a field index that answers client.MatchingFields
+// queries of one scope only.
+func addIndex(ctx context.Context, c cache.Cache, ix fieldIndex) error {
+	informer, err := c.GetInformer(ctx, ix.obj)
+	if err != nil {
+		return fmt.Errorf("failed to get the informer to index %s: %w", ix.field, err)
+	}
+	return informer.AddIndexers(toolscache.Indexers{fieldIndexPrefix + ix.field: func(raw any) ([]string, error) {
 		o, ok := raw.(client.Object)
 		if !ok {
-			return nil, fmt.Errorf("index %s: %T is not an object", field, raw)
+			return nil, fmt.Errorf("index %s: %T is not an object", ix.field, raw)
 		}
 		prefix := allNamespacesKey + "/"
-		if scope == inNamespace {
+		if ix.scope == inNamespace {
 			prefix = o.GetNamespace() + "/"
 		}
-		vals := values(o)
+		vals := ix.values(o)
 		keys := make([]string, len(vals))
 		for i, v := range vals {
 			keys[i] = prefix + v

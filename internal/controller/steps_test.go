@@ -80,21 +80,10 @@ func newStepClient(t testing.TB, objs ...client.Object) client.WithWatch {
 	b := fake.NewClientBuilder().WithScheme(s).
 		WithStatusSubresource(&v1.User{}, &v1.ServicePrincipal{}, &v1.Group{}, &v1.DatabricksAccount{}).
 		WithObjects(objs...)
-	for _, k := range identityKinds {
-		b = b.WithIndex(k.newObject(), indexNaturalKey, naturalKeyIndexValue).
-			WithIndex(k.newObject(), indexSCIMID, scimIDIndexValue).
-			WithIndex(k.newObject(), indexAccount, func(o client.Object) []string {
-				return []string{o.(v1.Identity).GetAccountName()}
-			})
+	for _, ix := range fieldIndexes() {
+		b = b.WithIndex(ix.obj, ix.field, ix.values)
 	}
-	return b.
-		WithIndex(&v1.DatabricksAccount{}, indexEndpoint, func(o client.Object) []string {
-			return []string{endpointOf(o.(*v1.DatabricksAccount))}
-		}).
-		WithIndex(&v1.Group{}, indexMemberRef, func(o client.Object) []string {
-			return memberRefs(o.(*v1.Group))
-		}).
-		Build()
+	return b.Build()
 }
 
 func stepNamespaceObj(labels map[string]string) *corev1.Namespace {
