@@ -26,6 +26,7 @@ import (
 
 	"github.com/scimops/databricks-scim-operator/internal/account"
 	"github.com/scimops/databricks-scim-operator/internal/metrics"
+	"github.com/scimops/databricks-scim-operator/internal/recorder"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
 
@@ -80,9 +81,13 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 		Synced:      metrics.RecordSync,
 		Notify:      changes.notify,
 	}
-	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: mgr.GetEventRecorder("databricksaccount-controller"), Options: cfg.Controller}
+	events := recorder.NewBroadcaster(c, mgr.GetScheme(), metrics.EventDropped)
+	if err := mgr.Add(events); err != nil {
+		return nil, fmt.Errorf("failed to add the event recorder: %w", err)
+	}
+	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: events.NewRecorder("databricksaccount-controller"), Options: cfg.Controller}
 	identities := func(name string) *identityReconciler {
-		return &identityReconciler{Client: c, Accounts: reg, Recorder: mgr.GetEventRecorder(name + "-controller"), Options: cfg.Controller, Directory: dir}
+		return &identityReconciler{Client: c, Accounts: reg, Recorder: events.NewRecorder(name + "-controller"), Options: cfg.Controller, Directory: dir}
 	}
 	setups := []struct {
 		name  string

@@ -27,6 +27,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -61,10 +62,24 @@ func suiteShard() Shard {
 // write is one write a shard manager sent to the API server.
 type write struct {
 	verb, kind, namespace, name, subresource string
+	// about is, for an Event, the object it reports on.
+	about *corev1.ObjectReference
 }
 
 func (w write) String() string {
-	return fmt.Sprintf("%s %s %s/%s %s", w.verb, w.kind, w.namespace, w.name, w.subresource)
+	s := fmt.Sprintf("%s %s %s/%s %s", w.verb, w.kind, w.namespace, w.name, w.subresource)
+	if w.about != nil {
+		s += fmt.Sprintf(" about %s %s/%s", w.about.Kind, w.about.Namespace, w.about.Name)
+	}
+	return s
+}
+
+// writes reports whether w wrote obj, or an Event about it.
+func (w write) writes(obj client.Object) bool {
+	if w.about != nil {
+		return w.about.Kind == kindName(obj) && w.about.Namespace == obj.GetNamespace() && w.about.Name == obj.GetName()
+	}
+	return w.kind == kindName(obj) && w.namespace == obj.GetNamespace() && w.name == obj.GetName()
 }
 
 // writeAudit records every write of one manager's client.
@@ -76,9 +91,13 @@ type writeAudit struct {
 func (a *writeAudit) add(verb string, obj client.Object, subresource string) {
 	kind := fmt.Sprintf("%T", obj)
 	kind = kind[strings.LastIndex(kind, ".")+1:]
+	w := write{verb: verb, kind: kind, namespace: obj.GetNamespace(), name: obj.GetName(), subresource: subresource}
+	if ev, ok := obj.(*eventsv1.Event); ok {
+		w.about = ev.Regarding.DeepCopy()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.writes = append(a.writes, write{verb, kind, obj.GetNamespace(), obj.GetName(), subresource})
+	a.writes = append(a.writes, w)
 }
 
 func (a *writeAudit) all() []write {
@@ -87,12 +106,12 @@ func (a *writeAudit) all() []write {
 	return append([]write(nil), a.writes...)
 }
 
-// to lists the writes to objs.
+// to lists the writes to objs, and of Events about them.
 func (a *writeAudit) to(objs ...client.Object) []write {
 	var out []write
 	for _, w := range a.all() {
 		for _, o := range objs {
-			if w.namespace == o.GetNamespace() && w.name == o.GetName() && w.kind == kindName(o) {
+			if w.writes(o) {
 				out = append(out, w)
 			}
 		}

@@ -69,6 +69,10 @@ var (
 		Name: "databricks_scim_last_sync_timestamp_seconds",
 		Help: "Unix time the last successful re-read of the account's remote state started (before the first success: the first attempt).",
 	}, []string{"account"})
+	eventsDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "databricks_scim_events_dropped_total",
+		Help: "Kubernetes Events not written because the recorder's queue was full (the API server is slower than the events).",
+	})
 )
 
 // accountVecs are every vector with an account label, for ForgetAccount.
@@ -79,8 +83,11 @@ var accountVecs = []*prometheus.MetricVec{
 
 func init() {
 	metrics.Registry.MustRegister(SCIMRequests, SCIMDuration, scimThrottled, scimLimiterWait, ManagedIdentities,
-		oldestNotReady, accountReady, syncInterval, lastSync)
+		oldestNotReady, accountReady, syncInterval, lastSync, eventsDropped)
 }
+
+// EventDropped counts an Event the recorder could not queue.
+func EventDropped() { eventsDropped.Inc() }
 
 // ObserveSCIMCall records one SCIM call; it is the account registry's Observer.
 func ObserveSCIMCall(account string, info scim.CallInfo) {
