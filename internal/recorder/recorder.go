@@ -22,7 +22,7 @@ limitations under the License.
 // series. Design §3 asks for an event per created identity, so an initial
 // sync of 10,000 users kept 10,000 events alive: a quarter of the manager's
 // live heap. This broadcaster remembers only the series keys of the most
-// recent seriesCacheSize events, as client-go's core/v1 recorder did, and
+// recent seriesCacheSize events, as client-go's core/v1 recorder does, and
 // writes with a fixed number of workers instead of a goroutine per event.
 package recorder
 
@@ -54,8 +54,10 @@ const (
 	// block a reconcile.
 	queueSize = 1000
 	// seriesCacheSize is how many recent events are remembered to detect
-	// repeats (client-go's core/v1 recorder: 4,096).
-	seriesCacheSize = 4096
+	// repeats. The controllers record transitions only, so a repeat within
+	// seriesWindow means an object flapping; 1,024 flapping objects at once
+	// is far beyond a healthy account, and each entry costs about 1 KiB.
+	seriesCacheSize = 1024
 	// seriesWindow: an event repeated within this of its last occurrence
 	// counts in its series (client-go's finishTime).
 	seriesWindow = 6 * time.Minute
