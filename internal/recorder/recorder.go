@@ -97,9 +97,9 @@ type write struct {
 	series *seriesUpdate
 }
 
-// NewBroadcaster returns a broadcaster that writes through writer (which
-// should not share a rate limiter with the controllers' client). onDrop may
-// be nil.
+// NewBroadcaster returns a broadcaster that writes through writer. The
+// manager's client will do: controller-runtime rate-limits each kind on its
+// own, so events never wait behind identity writes. onDrop may be nil.
 func NewBroadcaster(writer client.Client, scheme *runtime.Scheme, onDrop func()) *Broadcaster {
 	hostname, _ := os.Hostname()
 	b := &Broadcaster{
@@ -216,7 +216,9 @@ func (b *Broadcaster) writeOnce(ctx context.Context, w write) error {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	if w.series == nil {
-		return b.writer.Create(ctx, w.event.DeepCopy())
+		// A failed Create leaves the event as it was, so a retry sends the
+		// same one; nothing else holds it.
+		return b.writer.Create(ctx, w.event)
 	}
 	return b.writer.Patch(ctx, w.series.target(), w.series.patch())
 }
