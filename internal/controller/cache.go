@@ -18,8 +18,11 @@ package controller
 
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+
+	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 )
 
 // lastAppliedAnnotation is where client-side `kubectl apply` (and Argo CD,
@@ -29,7 +32,8 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // CacheTransform drops, before an object enters the manager's cache, what
 // no controller reads and what would otherwise double the cache: managed
 // fields and the last-applied copy of the object. Controllers only patch
-// (never update) objects, so neither is lost on the server.
+// (never update) objects, so neither is lost on the server. It also trims
+// the slices the decoder grew (see compactSlices).
 func CacheTransform() toolscache.TransformFunc {
 	stripManagedFields := cache.TransformStripManagedFields()
 	return func(in any) (any, error) {
@@ -52,6 +56,37 @@ func CacheTransform() toolscache.TransformFunc {
 				obj.SetAnnotations(kept)
 			}
 		}
+		compactSlices(in)
 		return in, nil
 	}
+}
+
+// compactSlices copies the slices of a cached object to their length. The
+// JSON decoder grows a slice by appending, so three conditions are decoded
+// into room for four and a group's 50 members into room for 64: the spare
+// capacity would live as long as the cached object.
+func compactSlices(in any) {
+	if obj, ok := in.(metav1.Object); ok {
+		obj.SetFinalizers(compact(obj.GetFinalizers()))
+	}
+	if id, ok := in.(v1.Identity); ok {
+		st := id.GetIdentityStatus()
+		st.Conditions = compact(st.Conditions)
+	}
+	switch o := in.(type) {
+	case *v1.Group:
+		o.Spec.Members = compact(o.Spec.Members)
+		o.Status.UnresolvedMembers = compact(o.Status.UnresolvedMembers)
+	case *v1.DatabricksAccount:
+		o.Status.Conditions = compact(o.Status.Conditions)
+	}
+}
+
+// compact returns s with no spare capacity (s itself when it has none, or
+// is empty: an empty slice stays distinct from a missing one).
+func compact[S ~[]E, E any](s S) S {
+	if len(s) == 0 || cap(s) == len(s) {
+		return s
+	}
+	return append(make(S, 0, len(s)), s...)
 }

@@ -18,11 +18,13 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
@@ -39,6 +41,38 @@ var _ = Describe("Cache transform", func() {
 		cached := out.(*v1.User)
 		Expect(cached.ManagedFields).To(BeNil())
 		Expect(cached.Annotations).To(Equal(map[string]string{AnnotationReconcileRequestedAt: "now"}))
+	})
+
+	It("trims the spare capacity the decoder leaves in a cached object's slices, and keeps their contents", func() {
+		members := make([]v1.GroupMember, 50)
+		for i := range members {
+			members[i] = v1.GroupMember{UserName: fmt.Sprintf("user-%d@example.com", i)}
+		}
+		in := &v1.Group{
+			ObjectMeta: metav1.ObjectMeta{Finalizers: []string{v1.Finalizer, "example.com/a", "example.com/b"}},
+			Spec:       v1.GroupSpec{Members: members},
+			Status: v1.GroupStatus{IdentityStatus: v1.IdentityStatus{Conditions: []metav1.Condition{
+				{Type: "Ready"}, {Type: "Synced"}, {Type: "Conflict"},
+			}}},
+		}
+		raw, err := json.Marshal(in)
+		Expect(err).NotTo(HaveOccurred())
+		decoded := &v1.Group{}
+		Expect(json.Unmarshal(raw, decoded)).To(Succeed())
+		Expect(cap(decoded.Spec.Members)).To(BeNumerically(">", 50), "the decoder grows slices by appending")
+		Expect(cap(decoded.Status.Conditions)).To(BeNumerically(">", 3))
+		Expect(cap(decoded.Finalizers)).To(BeNumerically(">", 3))
+		want := decoded.DeepCopy()
+
+		out, err := CacheTransform()(decoded)
+		Expect(err).NotTo(HaveOccurred())
+		cached := out.(*v1.Group)
+		Expect(cached.Spec.Members).To(Equal(want.Spec.Members))
+		Expect(cached.Status.Conditions).To(Equal(want.Status.Conditions))
+		Expect(cached.Finalizers).To(Equal(want.Finalizers))
+		Expect(cap(cached.Spec.Members)).To(Equal(50))
+		Expect(cap(cached.Status.Conditions)).To(Equal(3))
+		Expect(cap(cached.Finalizers)).To(Equal(3))
 	})
 
 	It("leaves the last-applied annotation on the server through the controller's writes", func() {
