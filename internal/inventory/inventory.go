@@ -248,20 +248,19 @@ func (inv *Inventory) refresh(ctx context.Context, c scim.Client) error {
 	defer inv.reportRefresh()
 	next := newSnapshot()
 	if err := c.ListUsers(ctx, scim.ListOptions{Attributes: UserAttributes}, func(u scim.User) error {
-		next.putUser(&u)
+		next.putUser(unchanged(inv, normalizedUser(&u), u.ID, func(snap *snapshot) map[string]*scim.User { return snap.users }))
 		return nil
 	}); err != nil {
 		return inv.recordFailure(fmt.Errorf("failed to list users: %w", err))
 	}
 	if err := c.ListServicePrincipals(ctx, scim.ListOptions{Attributes: SPAttributes}, func(s scim.ServicePrincipal) error {
-		next.putSP(&s)
+		next.putSP(unchanged(inv, normalizedSP(&s), s.ID, func(snap *snapshot) map[string]*scim.ServicePrincipal { return snap.sps }))
 		return nil
 	}); err != nil {
 		return inv.recordFailure(fmt.Errorf("failed to list service principals: %w", err))
 	}
 	if err := c.ListGroups(ctx, scim.ListOptions{Attributes: GroupAttributes}, func(g scim.Group) error {
-		g.Members = nil
-		next.putGroup(&g)
+		next.putGroup(unchanged(inv, normalizedGroup(&g), g.ID, func(snap *snapshot) map[string]*scim.Group { return snap.groups }))
 		return nil
 	}); err != nil {
 		return inv.recordFailure(fmt.Errorf("failed to list groups: %w", err))
@@ -310,7 +309,7 @@ func changedIDs(old, next *snapshot) []string {
 
 func appendChanged[T any](ids []string, old, next map[string]*T) []string {
 	for id, o := range old {
-		if n, ok := next[id]; !ok || !reflect.DeepEqual(o, n) {
+		if n, ok := next[id]; !ok || (n != o && !reflect.DeepEqual(o, n)) {
 			ids = append(ids, id)
 		}
 	}
@@ -354,13 +353,53 @@ func (inv *Inventory) keepRecentWrites(next *snapshot, now time.Time) {
 	}
 }
 
+// unchanged returns the entry the current snapshot holds for a listed
+// object when the two are equal, so a re-list keeps one copy of what did not
+// change instead of holding the old and the new side by side until it ends
+// (at 50,000 identities, tens of megabytes). Entries are never modified in
+// place, so the snapshots may share them.
+func unchanged[T any](inv *Inventory, listed *T, id string, in func(*snapshot) map[string]*T) *T {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	if cur, ok := in(&inv.snap)[id]; ok && reflect.DeepEqual(cur, listed) {
+		return cur
+	}
+	return listed
+}
+
 // The snapshot keeps only the attributes the lists request, so a re-list
-// compares like with like (a create's answer also carries emails and schemas).
-func (s *snapshot) putUser(u *scim.User) {
-	u.Schemas, u.Emails = nil, nil
-	if len(u.Roles) == 0 {
+// compares like with like (a create's answer also carries emails and
+// schemas). The normalisers write only what differs, so putting an entry
+// already normalised (one shared with the previous snapshot) writes nothing.
+func normalizedUser(u *scim.User) *scim.User {
+	if u.Schemas != nil || u.Emails != nil {
+		u.Schemas, u.Emails = nil, nil
+	}
+	if u.Roles != nil && len(u.Roles) == 0 {
 		u.Roles = nil
 	}
+	return u
+}
+
+func normalizedSP(sp *scim.ServicePrincipal) *scim.ServicePrincipal {
+	if sp.Schemas != nil {
+		sp.Schemas = nil
+	}
+	if sp.Roles != nil && len(sp.Roles) == 0 {
+		sp.Roles = nil
+	}
+	return sp
+}
+
+func normalizedGroup(g *scim.Group) *scim.Group {
+	if g.Schemas != nil || g.Members != nil || g.Roles != nil {
+		g.Schemas, g.Members, g.Roles = nil, nil, nil
+	}
+	return g
+}
+
+func (s *snapshot) putUser(u *scim.User) {
+	normalizedUser(u)
 	if old, ok := s.users[u.ID]; ok {
 		delete(s.userByName, Key(old.UserName))
 	}
@@ -376,10 +415,7 @@ func (s *snapshot) removeUser(id string) {
 }
 
 func (s *snapshot) putSP(sp *scim.ServicePrincipal) {
-	sp.Schemas = nil
-	if len(sp.Roles) == 0 {
-		sp.Roles = nil
-	}
+	normalizedSP(sp)
 	s.removeSP(sp.ID)
 	s.sps[sp.ID] = sp
 	if sp.ApplicationID != "" {
@@ -405,7 +441,7 @@ func (s *snapshot) removeSP(id string) {
 }
 
 func (s *snapshot) putGroup(g *scim.Group) {
-	g.Schemas, g.Members, g.Roles = nil, nil, nil
+	normalizedGroup(g)
 	s.removeGroup(g.ID)
 	s.groups[g.ID] = g
 	s.groupByName[Key(g.DisplayName)] = g.ID

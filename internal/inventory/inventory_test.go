@@ -136,3 +136,47 @@ func TestInventoryReportsWhenItLastListedSuccessfully(t *testing.T) {
 	g.Expect(reported).To(HaveLen(4))
 	g.Expect(reported[3]).To(Equal(ok), "a later failure (even after Invalidate) keeps the last success")
 }
+
+// A re-list keeps the entries that did not change instead of a second copy,
+// while readers go on reading the inventory; changed entries are replaced.
+func TestInventoryRelistKeepsOneCopyOfWhatDidNotChange(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	inv, f, c := newInventoryFixture(t, time.Nanosecond)
+	alice := f.SeedUser(scim.User{UserName: "alice@example.com", DisplayName: "Alice", Roles: []scim.ComplexValue{{Value: "account_admin"}}})
+	bob := f.SeedUser(scim.User{UserName: "bob@example.com"})
+	robot := f.SeedServicePrincipal(scim.ServicePrincipal{DisplayName: "robot"})
+	team := f.SeedGroup(scim.Group{DisplayName: "team"})
+	g.Expect(inv.refresh(ctx, c)).To(Succeed())
+	before := inv.snap
+
+	stop := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() { // a reconcile reading while the re-list runs (for -race)
+		defer close(readerDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				inv.UserByName("alice@example.com")
+				inv.SPsByDisplayName("robot")
+				inv.GroupByName("team")
+			}
+		}
+	}()
+	g.Expect(f.UpdateUser(bob.ID, func(u *scim.User) { u.DisplayName = "Bob" })).To(Succeed())
+	g.Expect(inv.refresh(ctx, c)).To(Succeed())
+	close(stop)
+	<-readerDone
+
+	g.Expect(inv.snap.users[alice.ID]).To(BeIdenticalTo(before.users[alice.ID]))
+	g.Expect(inv.snap.sps[robot.ID]).To(BeIdenticalTo(before.sps[robot.ID]))
+	g.Expect(inv.snap.groups[team.ID]).To(BeIdenticalTo(before.groups[team.ID]))
+	g.Expect(inv.snap.users[bob.ID]).NotTo(BeIdenticalTo(before.users[bob.ID]))
+	u, ok := inv.UserByName("bob@example.com")
+	g.Expect(ok).To(BeTrue())
+	g.Expect(u.DisplayName).To(Equal("Bob"))
+	a, _ := inv.UserByID(alice.ID)
+	g.Expect(a.Roles).To(Equal([]scim.ComplexValue{{Value: "account_admin"}}))
+}
