@@ -307,7 +307,7 @@ func (c clusterResources) Get(ctx context.Context, key client.ObjectKey, obj cli
 // to the DatabricksAccount account that manages displayName.
 func (c clusterResources) GroupNamed(ctx context.Context, account, displayName string) (*v1.Group, error) {
 	var list v1.GroupList
-	if err := c.List(ctx, &list, client.MatchingFields{indexNaturalKey: account + "/" + keyed("group:", displayName)}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := listMatching(ctx, c, &list, indexNaturalKey, account+"/"+keyed("group:", displayName), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	if len(list.Items) == 0 {

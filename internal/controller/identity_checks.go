@@ -288,7 +288,7 @@ func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1
 	var out []client.Object
 	for _, a := range accts.Items {
 		list := k.newList()
-		if err := e.List(ctx, list, client.MatchingFields{field: a.Name + "/" + value}); err != nil {
+		if err := listMatching(ctx, e, list, field, a.Name+"/"+value); err != nil {
 			return nil, fmt.Errorf("failed to list resources by %s: %w", field, err)
 		}
 		if err := forEachItem(list, func(o client.Object) {

@@ -47,7 +47,7 @@ var _ = Describe("Field indexes", func() {
 		}
 		usersBy := func(field, value string, opts ...client.ListOption) []string {
 			var l v1.UserList
-			Expect(managerCache.List(ctx, &l, append(opts, client.MatchingFields{field: value})...)).To(Succeed())
+			Expect(listMatching(ctx, managerCache, &l, field, value, opts...)).To(Succeed())
 			return names(&l)
 		}
 		Eventually(func(g Gomega) {

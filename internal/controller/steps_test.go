@@ -81,7 +81,7 @@ func newStepClient(t testing.TB, objs ...client.Object) client.WithWatch {
 		WithStatusSubresource(&v1.User{}, &v1.ServicePrincipal{}, &v1.Group{}, &v1.DatabricksAccount{}).
 		WithObjects(objs...)
 	for _, ix := range fieldIndexes() {
-		b = b.WithIndex(ix.obj, ix.field, ix.values)
+		b = b.WithIndex(ix.obj, ix.field, ix.stored)
 	}
 	return b.Build()
 }

@@ -89,6 +89,20 @@ func requestsFor(ctx context.Context, c client.Client, list client.ObjectList, o
 		ctrl.LoggerFrom(ctx).Error(err, "Failed to list objects to enqueue")
 		return nil
 	}
+	return requestsOf(list)
+}
+
+// requestsMatching lists the objects whose index field has value as
+// reconcile requests (see listMatching).
+func requestsMatching(ctx context.Context, c client.Reader, list client.ObjectList, field, value string) []reconcile.Request {
+	if err := listMatching(ctx, c, list, field, value, client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list objects to enqueue")
+		return nil
+	}
+	return requestsOf(list)
+}
+
+func requestsOf(list client.ObjectList) []reconcile.Request {
 	var reqs []reconcile.Request
 	_ = forEachItem(list, func(o client.Object) {
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
@@ -122,7 +136,7 @@ func sameKeyResources(c client.Client, k kind) handler.MapFunc {
 		}
 		var out []reconcile.Request
 		for _, a := range accts.Items {
-			for _, r := range requestsFor(ctx, c, k.newList(), client.MatchingFields{indexNaturalKey: a.Name + "/" + key}) {
+			for _, r := range requestsMatching(ctx, c, k.newList(), indexNaturalKey, a.Name+"/"+key) {
 				if r.NamespacedName != client.ObjectKeyFromObject(obj) {
 					out = append(out, r)
 				}
@@ -300,7 +314,7 @@ func (r *changeRouter) notify(accounts []string, ids []string) {
 			for _, id := range ids {
 				for _, k := range identityKinds {
 					list := k.newList()
-					if err := r.c.List(ctx, list, client.MatchingFields{indexSCIMID: name + "/" + id}); err != nil {
+					if err := listMatching(ctx, r.c, list, indexSCIMID, name+"/"+id); err != nil {
 						ctrl.Log.Error(err, "Failed to find the resource for a remote change", "account", name, "scimID", id)
 						continue
 					}
