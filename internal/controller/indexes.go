@@ -80,9 +80,6 @@ type fieldIndex struct {
 	field  string
 	scope  indexScope
 	values client.IndexerFunc
-	// buckets, when not 0, makes the index keep hashed buckets of its
-	// values instead of the values (see hashedIndexes).
-	buckets uint64
 }
 
 // hashedIndexes are the indexes whose every value names one object (a
@@ -93,34 +90,29 @@ type fieldIndex struct {
 // other objects; at 10,000 users the indexes went from 14.9 to 6.2 MB. The
 // hash has a random seed per process, so a tenant cannot choose names that
 // fill one bucket.
-var hashedIndexes = map[string]hashedIndex{
-	indexNaturalKey: {naturalKeyIndexValue, indexBuckets},
-	indexSCIMID:     {scimIDIndexValue, indexBuckets},
-}
-
-type hashedIndex struct {
-	values  client.IndexerFunc
-	buckets uint64
+var hashedIndexes = map[string]client.IndexerFunc{
+	indexNaturalKey: naturalKeyIndexValue,
+	indexSCIMID:     scimIDIndexValue,
 }
 
 const indexBuckets = 2048
 
 var indexSeed = maphash.MakeSeed()
 
-// bucketOf is the bucket an index keeps value in.
-func bucketOf(value string, buckets uint64) string {
-	return "#" + strconv.FormatUint(maphash.String(indexSeed, value)%buckets, 16)
+// bucketOf is the bucket a hashed index keeps value in.
+func bucketOf(value string) string {
+	return "#" + strconv.FormatUint(maphash.String(indexSeed, value)%indexBuckets, 16)
 }
 
 // stored is what the index keeps for o (before the scope's prefix).
 func (ix fieldIndex) stored(o client.Object) []string {
 	vals := ix.values(o)
-	if ix.buckets == 0 {
+	if _, hashed := hashedIndexes[ix.field]; !hashed {
 		return vals
 	}
 	out := make([]string, len(vals))
 	for i, v := range vals {
-		out[i] = bucketOf(v, ix.buckets)
+		out[i] = bucketOf(v)
 	}
 	return out
 }
@@ -129,7 +121,7 @@ func (ix fieldIndex) stored(o client.Object) []string {
 // client.MatchingFields would; on a hashed index it lists value's bucket
 // and keeps only the objects that have value.
 func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, field, value string, opts ...client.ListOption) error {
-	h, hashed := hashedIndexes[field]
+	values, hashed := hashedIndexes[field]
 	if !hashed {
 		return r.List(ctx, list, append(opts, client.MatchingFields{field: value})...)
 	}
@@ -138,7 +130,7 @@ func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, 
 	// The bucket's objects are compared in place; only the ones kept are
 	// copied (when the caller did not ask for the cached objects), and the
 	// copies carry no kind, as with client.UnsafeDisableDeepCopy.
-	if err := r.List(ctx, list, append(opts, client.MatchingFields{field: bucketOf(value, h.buckets)}, client.UnsafeDisableDeepCopy)...); err != nil {
+	if err := r.List(ctx, list, append(opts, client.MatchingFields{field: bucketOf(value)}, client.UnsafeDisableDeepCopy)...); err != nil {
 		return err
 	}
 	items, err := meta.ExtractList(list)
@@ -148,7 +140,7 @@ func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, 
 	copyKept := requested.UnsafeDisableDeepCopy == nil || !*requested.UnsafeDisableDeepCopy
 	kept := items[:0]
 	for _, it := range items {
-		if slices.Contains(h.values(it.(client.Object)), value) {
+		if slices.Contains(values(it.(client.Object)), value) {
 			if copyKept {
 				it = it.DeepCopyObject()
 			}
@@ -162,8 +154,8 @@ func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, 
 func fieldIndexes() []fieldIndex {
 	var out []fieldIndex
 	for _, k := range identityKinds {
-		for field, h := range hashedIndexes {
-			out = append(out, fieldIndex{obj: k.newObject(), field: field, scope: clusterWide, values: h.values, buckets: h.buckets})
+		for field, values := range hashedIndexes {
+			out = append(out, fieldIndex{obj: k.newObject(), field: field, scope: clusterWide, values: values})
 		}
 		out = append(out, fieldIndex{obj: k.newObject(), field: indexAccount, scope: clusterWide, values: accountIndexValue})
 	}
