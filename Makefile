@@ -63,13 +63,13 @@ envtest: ## Build (once) the local kube-apiserver and etcd from Go modules; prin
 # Packages with concurrency (the controllers, the inventory, the account
 # registry, the SCIM client and its limiters, the CLI's reader and its tests
 # with the operator in-process) run under the race detector.
-RACE_PKGS = ./internal/controller/... ./internal/inventory/... ./internal/account/... ./internal/scim/... ./internal/cli/... ./internal/diff/...
+RACE_PKGS = ./internal/controller/... ./internal/inventory/... ./internal/account/... ./internal/scim/... ./internal/cli/... ./internal/diff/... ./internal/metricsauth/...
 
 .PHONY: test
 test: manifests generate vet ## Run every test: unit, the Helm chart and installer renders, envtest controllers (under -race) and the end-to-end tests (builds the control plane on first run).
 	@assets=$$(hack/controlplane/build.sh) && \
 	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) -race $(RACE_PKGS) -coverprofile cover-race.out && \
-	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim -e /internal/cli -e /internal/diff) -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$$assets" go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /internal/controller -e /internal/inventory -e /internal/account -e /internal/scim -e /internal/cli -e /internal/diff -e /internal/metricsauth) -coverprofile cover.out
 
 # The objects test/health checks Argo CD's and Flux's verdicts on are captured
 # from the controller suite's specs labelled health-fixtures.
