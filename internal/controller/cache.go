@@ -17,8 +17,11 @@ limitations under the License.
 package controller
 
 import (
+	"unique"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
@@ -33,7 +36,8 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // no controller reads and what would otherwise double the cache: managed
 // fields and the last-applied copy of the object. Controllers only patch
 // (never update) objects, so neither is lost on the server. It also trims
-// the slices the decoder grew (see compactSlices).
+// the slices the decoder grew (see compactSlices) and makes the strings
+// every object repeats share one copy (see internStrings).
 func CacheTransform() toolscache.TransformFunc {
 	stripManagedFields := cache.TransformStripManagedFields()
 	return func(in any) (any, error) {
@@ -57,6 +61,7 @@ func CacheTransform() toolscache.TransformFunc {
 			}
 		}
 		compactSlices(in)
+		internStrings(in)
 		return in, nil
 	}
 }
@@ -90,3 +95,62 @@ func compact[S ~[]E, E any](s S) S {
 	}
 	return append(make(S, 0, len(s)), s...)
 }
+
+// internStrings replaces the strings that repeat across cached objects with
+// one shared copy: the decoder allocates every string anew, so 10,000 users
+// held 10,000 copies of their kind, namespace, account name, finalizer,
+// policies and each condition's type, status and reason. Names, ids and
+// messages differ per object and are left alone: interning them would only
+// add an entry per object to the intern table.
+func internStrings(in any) {
+	if obj, ok := in.(metav1.Object); ok {
+		obj.SetNamespace(unique.Make(obj.GetNamespace()).Value())
+		fins := obj.GetFinalizers()
+		for i := range fins {
+			fins[i] = unique.Make(fins[i]).Value()
+		}
+	}
+	if id, ok := in.(v1.Identity); ok {
+		internConditions(id.GetIdentityStatus().Conditions)
+	}
+	if t, ok := in.(interface{ GetObjectKind() schema.ObjectKind }); ok {
+		// Through TypeMeta itself: SetGroupVersionKind would build a new
+		// apiVersion string.
+		if tm, ok := t.GetObjectKind().(*metav1.TypeMeta); ok {
+			intern(&tm.APIVersion)
+			intern(&tm.Kind)
+		}
+	}
+	switch o := in.(type) {
+	case *v1.User:
+		intern(&o.Spec.AccountRef.Name)
+		intern(&o.Spec.AdoptionPolicy)
+		intern(&o.Spec.ManagementPolicy)
+		intern(&o.Spec.DeletionPolicy)
+	case *v1.ServicePrincipal:
+		intern(&o.Spec.AccountRef.Name)
+		intern(&o.Spec.AdoptionPolicy)
+		intern(&o.Spec.ManagementPolicy)
+		intern(&o.Spec.DeletionPolicy)
+	case *v1.Group:
+		intern(&o.Spec.AccountRef.Name)
+		intern(&o.Spec.AdoptionPolicy)
+		intern(&o.Spec.ManagementPolicy)
+		intern(&o.Spec.DeletionPolicy)
+		intern(&o.Spec.MembershipPolicy)
+	case *v1.DatabricksAccount:
+		internConditions(o.Status.Conditions)
+	}
+}
+
+func internConditions(conds []metav1.Condition) {
+	for i := range conds {
+		c := &conds[i]
+		c.Type = unique.Make(c.Type).Value()
+		c.Status = unique.Make(c.Status).Value()
+		c.Reason = unique.Make(c.Reason).Value()
+	}
+}
+
+// intern replaces *p, of any string type, with its shared copy.
+func intern[S ~string](p *S) { *p = unique.Make(*p).Value() }

@@ -19,7 +19,10 @@ package controller
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"unique"
+	"unsafe"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -73,6 +76,50 @@ var _ = Describe("Cache transform", func() {
 		Expect(cap(cached.Spec.Members)).To(Equal(50))
 		Expect(cap(cached.Status.Conditions)).To(Equal(3))
 		Expect(cap(cached.Finalizers)).To(Equal(3))
+	})
+
+	It("makes the strings that repeat across objects share one copy, and leaves names and messages alone", func() {
+		// Held, so the intern table keeps these values while the test runs
+		// (it forgets a value once nothing holds its handle).
+		var held []unique.Handle[string]
+		for _, s := range []string{"team-a", "User", v1.GroupVersion.String(), v1.Finalizer, "prod", "Ready", "True", v1.ReasonSynced} {
+			held = append(held, unique.Make(s))
+		}
+		decode := func(name string) *v1.User {
+			in := &v1.User{
+				TypeMeta:   metav1.TypeMeta{APIVersion: v1.GroupVersion.String(), Kind: "User"},
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "team-a", Finalizers: []string{v1.Finalizer}},
+				Spec:       v1.UserSpec{AccountRef: v1.AccountReference{Name: "prod"}, UserName: name + "@example.com"},
+				Status: v1.UserStatus{IdentityStatus: v1.IdentityStatus{Conditions: []metav1.Condition{
+					{Type: "Ready", Status: metav1.ConditionTrue, Reason: v1.ReasonSynced, Message: "User " + name + " is in sync"},
+				}}},
+			}
+			raw, err := json.Marshal(in)
+			Expect(err).NotTo(HaveOccurred())
+			decoded := &v1.User{}
+			Expect(json.Unmarshal(raw, decoded)).To(Succeed())
+			want := decoded.DeepCopy()
+			out, err := CacheTransform()(decoded)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(out).To(Equal(want), "interning changes no value")
+			return out.(*v1.User)
+		}
+		a, b := decode("alice"), decode("bob")
+		shared := func(x, y string) bool { return unsafe.StringData(x) == unsafe.StringData(y) }
+		Expect(shared(a.Namespace, b.Namespace)).To(BeTrue(), "namespace")
+		Expect(shared(a.Kind, b.Kind)).To(BeTrue(), "kind")
+		Expect(shared(a.APIVersion, b.APIVersion)).To(BeTrue(), "apiVersion")
+		Expect(shared(a.Finalizers[0], b.Finalizers[0])).To(BeTrue(), "finalizer")
+		Expect(shared(a.Spec.AccountRef.Name, b.Spec.AccountRef.Name)).To(BeTrue(), "account")
+		ca, cb := a.Status.Conditions[0], b.Status.Conditions[0]
+		Expect(shared(ca.Type, cb.Type) && shared(string(ca.Status), string(cb.Status)) && shared(ca.Reason, cb.Reason)).To(BeTrue(), "condition type, status and reason")
+		// Per-object strings get no intern entry: the same text decoded
+		// twice stays two copies.
+		again := decode("alice")
+		Expect(shared(a.Name, again.Name)).To(BeFalse(), "name")
+		Expect(shared(a.Spec.UserName, again.Spec.UserName)).To(BeFalse(), "userName")
+		Expect(shared(ca.Message, again.Status.Conditions[0].Message)).To(BeFalse(), "message")
+		runtime.KeepAlive(held)
 	})
 
 	It("leaves the last-applied annotation on the server through the controller's writes", func() {
