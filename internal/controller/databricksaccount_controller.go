@@ -30,6 +30,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -53,6 +54,9 @@ type DatabricksAccountReconciler struct {
 	Tokens   *account.TokenReader
 	Recorder events.EventRecorder
 	Options  controller.Options
+	// Informers, when set, is the manager's cache: identities are counted
+	// in place there instead of listed (see forEachCached).
+	Informers cache.Informers
 
 	verified account.Verifications
 }
@@ -105,22 +109,29 @@ func (r *DatabricksAccountReconciler) Reconcile(ctx context.Context, req ctrl.Re
 // countIdentities records the identities bound to the account and exports
 // their readiness.
 func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, s *accountState) outcome {
-	var (
-		users  v1.UserList
-		groups v1.GroupList
-		sps    v1.ServicePrincipalList
-	)
-	for _, l := range []client.ObjectList{&users, &groups, &sps} {
-		// Read-only and re-run on every identity create or delete: no copies of
-		// 10,000 cached objects each time.
-		if err := r.List(ctx, l, client.MatchingFields{indexAccount: s.acct.Name}, client.UnsafeDisableDeepCopy); err != nil {
-			return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
-		}
+	// Read in place: this runs after every few identity changes of a sync.
+	count := func(obj client.Object, list client.ObjectList) (metrics.Readiness, error) {
+		var rd metrics.Readiness
+		err := forEachCached(ctx, r.Informers, r.Client, obj, list, indexAccount, s.acct.Name, func(o client.Object) { tallyReadiness(&rd, o) })
+		return rd, err
 	}
-	recordReadiness(s.acct.Name, "User", &users)
-	recordReadiness(s.acct.Name, "Group", &groups)
-	recordReadiness(s.acct.Name, "ServicePrincipal", &sps)
-	s.counts = v1.IdentityCounts{Users: int32(len(users.Items)), Groups: int32(len(groups.Items)), ServicePrincipals: int32(len(sps.Items))}
+	users, err := count(&v1.User{}, &v1.UserList{})
+	if err != nil {
+		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
+	}
+	groups, err := count(&v1.Group{}, &v1.GroupList{})
+	if err != nil {
+		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
+	}
+	sps, err := count(&v1.ServicePrincipal{}, &v1.ServicePrincipalList{})
+	if err != nil {
+		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
+	}
+	metrics.RecordReadiness(s.acct.Name, "User", users)
+	metrics.RecordReadiness(s.acct.Name, "Group", groups)
+	metrics.RecordReadiness(s.acct.Name, "ServicePrincipal", sps)
+	total := func(rd metrics.Readiness) int32 { return int32(rd.Ready + rd.NotReady) }
+	s.counts = v1.IdentityCounts{Users: total(users), Groups: total(groups), ServicePrincipals: total(sps)}
 	s.acct.Status.Identities = s.counts
 	return next()
 }
@@ -215,28 +226,24 @@ func (r *DatabricksAccountReconciler) forget(name string) {
 
 // recordReadiness exports how many identities of a kind are Ready, and since
 // when the longest-waiting other one (not suspended) has not been.
-func recordReadiness(account, kind string, list client.ObjectList) {
-	var r metrics.Readiness
-	_ = forEachItem(list, func(o client.Object) {
-		id := o.(v1.Identity)
-		c := meta.FindStatusCondition(id.GetIdentityStatus().Conditions, v1.ConditionReady)
-		if c != nil && c.Status == metav1.ConditionTrue {
-			r.Ready++
-			return
-		}
-		r.NotReady++
-		if id.IsSuspended() {
-			return
-		}
-		since := o.GetCreationTimestamp().Time
-		if c != nil {
-			since = c.LastTransitionTime.Time
-		}
-		if r.OldestNotReady.IsZero() || since.Before(r.OldestNotReady) {
-			r.OldestNotReady = since
-		}
-	})
-	metrics.RecordReadiness(account, kind, r)
+func tallyReadiness(r *metrics.Readiness, o client.Object) {
+	id := o.(v1.Identity)
+	c := meta.FindStatusCondition(id.GetIdentityStatus().Conditions, v1.ConditionReady)
+	if c != nil && c.Status == metav1.ConditionTrue {
+		r.Ready++
+		return
+	}
+	r.NotReady++
+	if id.IsSuspended() {
+		return
+	}
+	since := o.GetCreationTimestamp().Time
+	if c != nil {
+		since = c.LastTransitionTime.Time
+	}
+	if r.OldestNotReady.IsZero() || since.Before(r.OldestNotReady) {
+		r.OldestNotReady = since
+	}
 }
 
 func (r *DatabricksAccountReconciler) finish(ctx context.Context, acct *v1.DatabricksAccount, before *v1.DatabricksAccount, o outcome) error {

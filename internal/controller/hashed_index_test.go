@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
@@ -66,4 +67,59 @@ func TestListMatchingKeepsOnlyTheValueFromASharedBucket(t *testing.T) {
 	var none v1.UserList
 	g.Expect(listMatching(ctx, c, &none, indexNaturalKey, naturalKeyIndexValue(a)[0]+"x")).To(Succeed())
 	g.Expect(none.Items).To(BeEmpty())
+}
+
+// collidingRefs returns two user names whose member references ("user/<name>")
+// fall into the same bucket of the member-reference index.
+func collidingRefs(t *testing.T) (string, string) {
+	t.Helper()
+	seen := map[string]string{}
+	for i := range 100_000 {
+		name := fmt.Sprintf("user-%d", i)
+		b := bucketOf(refUser + name)
+		if other, ok := seen[b]; ok {
+			return other, name
+		}
+		seen[b] = name
+	}
+	t.Fatal("no two of 100,000 member references share a bucket")
+	return "", ""
+}
+
+func TestMemberReferencesWakeOnlyTheGroupsThatNameTheMember(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	named, sameBucket := collidingRefs(t)
+	group := func(namespace, name string, members ...v1.GroupMember) *v1.Group {
+		return &v1.Group{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+			Spec:       v1.GroupSpec{AccountRef: v1.AccountReference{Name: stepAccountName}, DisplayName: name, Members: members},
+		}
+	}
+	ref := func(n string) *v1.LocalObjectReference { return &v1.LocalObjectReference{Name: n} }
+	c := newStepClient(t,
+		group(stepNamespace, "admins", v1.GroupMember{UserRef: ref(named)}, v1.GroupMember{UserName: sameBucket + "@example.com"}),
+		// Same names, other kinds: a service principal and a nested group.
+		group(stepNamespace, "robots", v1.GroupMember{ServicePrincipalRef: ref(sameBucket)}, v1.GroupMember{GroupRef: ref(sameBucket)}),
+		// Another tenant's group naming the same user name in its own namespace.
+		group("team-b", "theirs", v1.GroupMember{UserRef: ref(named)}),
+	)
+	groupsNaming := func(ref string) []string {
+		var l v1.GroupList
+		g.Expect(listMatching(ctx, c, &l, indexMemberRef, ref, client.InNamespace(stepNamespace))).To(Succeed())
+		var out []string
+		for _, it := range l.Items {
+			out = append(out, it.Name)
+		}
+		return out
+	}
+	var bucket v1.GroupList
+	g.Expect(c.List(ctx, &bucket, client.InNamespace(stepNamespace), client.MatchingFields{indexMemberRef: bucketOf(refUser + sameBucket)})).To(Succeed())
+	g.Expect(bucket.Items).NotTo(BeEmpty(), "the bucket of %q holds the group naming %q", sameBucket, named)
+
+	g.Expect(groupsNaming(refUser + named)).To(Equal([]string{"admins"}))
+	g.Expect(groupsNaming(refUser+sameBucket)).To(BeEmpty(), "a shared bucket, a userName member or another kind's reference is not a reference")
+	g.Expect(groupsNaming(refSP + sameBucket)).To(Equal([]string{"robots"}))
+	g.Expect(groupsNaming(refGroup + sameBucket)).To(Equal([]string{"robots"}))
+	g.Expect(groupsNaming(refUser+named[:len(named)-1])).To(BeEmpty(), "a prefix of a name is not the name")
 }

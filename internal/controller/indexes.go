@@ -82,17 +82,32 @@ type fieldIndex struct {
 	values client.IndexerFunc
 }
 
-// hashedIndexes are the indexes whose every value names one object (a
-// natural key, a SCIM id). client-go keeps a set of object keys per index
-// value, so such an index costs a set and a value string per object. These
-// keep a set per bucket of values instead (2,048 buckets: about 5 users
-// each at 10,000 users, 25 at 50,000), and listMatching drops the bucket's
-// other objects; at 10,000 users the indexes went from 14.9 to 6.2 MB. The
+// hashedIndexes keep a set of objects per bucket of values instead of per
+// value. client-go keeps a set of object keys per index value; where values
+// are nearly as many as the objects (a natural key or SCIM id per identity,
+// a member reference per group member) that is a small set and a value
+// string per value. 2,048 buckets hold about 5 users each at 10,000 users,
+// 25 at 50,000; listMatching drops a bucket's other objects. At 10,000
+// users the natural-key and SCIM-id indexes went from 14.9 to 6.2 MB. The
 // hash has a random seed per process, so a tenant cannot choose names that
 // fill one bucket.
-var hashedIndexes = map[string]client.IndexerFunc{
-	indexNaturalKey: naturalKeyIndexValue,
-	indexSCIMID:     scimIDIndexValue,
+var hashedIndexes = map[string]hashedIndex{
+	indexNaturalKey: {values: naturalKeyIndexValue, has: hasValue(naturalKeyIndexValue)},
+	indexSCIMID:     {values: scimIDIndexValue, has: hasValue(scimIDIndexValue)},
+	indexMemberRef:  {values: memberRefValues, has: referencesMember},
+}
+
+// hashedIndex is a hashed index's values and the exact test listMatching
+// applies to each object of a bucket.
+type hashedIndex struct {
+	values client.IndexerFunc
+	// has says whether o has value; it runs for every object of a bucket at
+	// every query, so it should not allocate per object.
+	has func(o client.Object, value string) bool
+}
+
+func hasValue(values client.IndexerFunc) func(client.Object, string) bool {
+	return func(o client.Object, value string) bool { return slices.Contains(values(o), value) }
 }
 
 const indexBuckets = 2048
@@ -114,14 +129,16 @@ func (ix fieldIndex) stored(o client.Object) []string {
 	for i, v := range vals {
 		out[i] = bucketOf(v)
 	}
-	return out
+	// A group's 50 members fall in fewer buckets; an object is kept once.
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // listMatching lists the objects whose index field has value, as
 // client.MatchingFields would; on a hashed index it lists value's bucket
 // and keeps only the objects that have value.
 func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, field, value string, opts ...client.ListOption) error {
-	values, hashed := hashedIndexes[field]
+	ix, hashed := hashedIndexes[field]
 	if !hashed {
 		return r.List(ctx, list, append(opts, client.MatchingFields{field: value})...)
 	}
@@ -140,7 +157,7 @@ func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, 
 	copyKept := requested.UnsafeDisableDeepCopy == nil || !*requested.UnsafeDisableDeepCopy
 	kept := items[:0]
 	for _, it := range items {
-		if slices.Contains(values(it.(client.Object)), value) {
+		if ix.has(it.(client.Object), value) {
 			if copyKept {
 				it = it.DeepCopyObject()
 			}
@@ -150,19 +167,70 @@ func listMatching(ctx context.Context, r client.Reader, list client.ObjectList, 
 	return meta.SetList(list, kept)
 }
 
+// forEachCached calls fn with each cached object of obj's kind whose
+// cluster-wide index field has value, as listMatching would list them, but
+// without building a list: the objects are the cache's own, and fn must
+// neither keep nor change them. A List copies every match into its Items
+// even without deep copies; the account recount, run after every few
+// identity changes of a bulk sync, copied all 10,000 users each time and
+// was a third of the manager's allocations. Without an indexer to read (a
+// plain client in tests, a cache of several namespaces) it lists through r.
+func forEachCached(ctx context.Context, informers cache.Informers, r client.Reader, obj client.Object, list client.ObjectList, field, value string, fn func(client.Object)) error {
+	indexer, err := indexerOf(ctx, informers, obj)
+	if err != nil {
+		return err
+	}
+	if indexer == nil {
+		if err := listMatching(ctx, r, list, field, value, client.UnsafeDisableDeepCopy); err != nil {
+			return err
+		}
+		return forEachItem(list, fn)
+	}
+	has, stored := func(client.Object, string) bool { return true }, value
+	if ix, hashed := hashedIndexes[field]; hashed {
+		has, stored = ix.has, bucketOf(value)
+	}
+	objs, err := indexer.ByIndex(fieldIndexPrefix+field, allNamespacesKey+"/"+stored)
+	if err != nil {
+		return err
+	}
+	for _, raw := range objs {
+		if o, ok := raw.(client.Object); ok && has(o, value) {
+			fn(o)
+		}
+	}
+	return nil
+}
+
+// indexerOf is the client-go indexer behind the informer of obj's kind, or
+// nil when there is none to read in place.
+func indexerOf(ctx context.Context, informers cache.Informers, obj client.Object) (toolscache.Indexer, error) {
+	if informers == nil {
+		return nil, nil
+	}
+	inf, err := informers.GetInformer(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	// A cache restricted to several namespaces (--watch-namespaces) has an
+	// informer per namespace behind one that has no indexer: that one lists.
+	if i, ok := inf.(interface{ GetIndexer() toolscache.Indexer }); ok {
+		return i.GetIndexer(), nil
+	}
+	return nil, nil
+}
+
 // fieldIndexes lists every field index the controllers query.
 func fieldIndexes() []fieldIndex {
 	var out []fieldIndex
 	for _, k := range identityKinds {
-		for field, values := range hashedIndexes {
-			out = append(out, fieldIndex{obj: k.newObject(), field: field, scope: clusterWide, values: values})
+		for _, field := range []string{indexNaturalKey, indexSCIMID} {
+			out = append(out, fieldIndex{obj: k.newObject(), field: field, scope: clusterWide, values: hashedIndexes[field].values})
 		}
 		out = append(out, fieldIndex{obj: k.newObject(), field: indexAccount, scope: clusterWide, values: accountIndexValue})
 	}
 	return append(out,
-		fieldIndex{obj: &v1.Group{}, field: indexMemberRef, scope: inNamespace, values: func(o client.Object) []string {
-			return memberRefs(o.(*v1.Group))
-		}},
+		fieldIndex{obj: &v1.Group{}, field: indexMemberRef, scope: inNamespace, values: memberRefValues},
 		// DatabricksAccount is cluster-scoped: its one form is the cluster-wide one.
 		fieldIndex{obj: &v1.DatabricksAccount{}, field: indexEndpoint, scope: clusterWide, values: func(o client.Object) []string {
 			return []string{endpointOf(o.(*v1.DatabricksAccount))}

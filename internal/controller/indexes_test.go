@@ -21,6 +21,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
@@ -69,10 +70,28 @@ var _ = Describe("Field indexes", func() {
 
 		groupsBy := func(opts ...client.ListOption) []string {
 			var l v1.GroupList
-			Expect(managerCache.List(ctx, &l, append(opts, client.MatchingFields{indexMemberRef: refUser + u.Name})...)).To(Succeed())
+			Expect(listMatching(ctx, managerCache, &l, indexMemberRef, refUser+u.Name, opts...)).To(Succeed())
 			return names(&l)
 		}
 		Expect(groupsBy(client.InNamespace(s.namespace))).To(Equal([]string{g.Name}), "query in the member's namespace")
 		Expect(groupsBy()).To(BeEmpty(), "member references keep no cluster-wide copy")
+
+		// The account recount reads the same index in place: the same
+		// objects a list finds, and the cache's own (no copies).
+		inPlace := func(field, value string) (names []string, objs []client.Object) {
+			Expect(forEachCached(ctx, managerCache.(cache.Informers), managerCache, &v1.User{}, &v1.UserList{}, field, value, func(o client.Object) {
+				names, objs = append(names, o.GetName()), append(objs, o)
+			})).To(Succeed())
+			return names, objs
+		}
+		for field, value := range map[string]string{indexAccount: s.account, indexNaturalKey: naturalKeyIndexValue(u)[0]} {
+			found, first := inPlace(field, value)
+			Expect(found).To(Equal(usersBy(field, value)), "in place by %s", field)
+			Expect(found).To(Equal([]string{u.Name}))
+			_, again := inPlace(field, value)
+			Expect(again[0]).To(BeIdenticalTo(first[0]), "read in place by %s", field)
+		}
+		none, _ := inPlace(indexNaturalKey, naturalKeyIndexValue(u)[0]+"x")
+		Expect(none).To(BeEmpty(), "only exact values from a hashed bucket")
 	})
 })

@@ -85,7 +85,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 	if err := mgr.Add(events); err != nil {
 		return nil, fmt.Errorf("failed to add the event recorder: %w", err)
 	}
-	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: events.NewRecorder("databricksaccount-controller"), Options: cfg.Controller}
+	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: events.NewRecorder("databricksaccount-controller"), Options: cfg.Controller, Informers: mgr.GetCache()}
 	identities := func(name string) *identityReconciler {
 		return &identityReconciler{Client: c, Accounts: reg, Recorder: events.NewRecorder(name + "-controller"), Options: cfg.Controller, Directory: dir}
 	}

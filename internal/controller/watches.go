@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,16 +52,39 @@ const (
 func memberRefs(g *v1.Group) []string {
 	var refs []string
 	for _, m := range g.Spec.Members {
-		switch {
-		case m.UserRef != nil:
-			refs = append(refs, refUser+m.UserRef.Name)
-		case m.ServicePrincipalRef != nil:
-			refs = append(refs, refSP+m.ServicePrincipalRef.Name)
-		case m.GroupRef != nil:
-			refs = append(refs, refGroup+m.GroupRef.Name)
+		if prefix, name := memberRef(m); prefix != "" {
+			refs = append(refs, prefix+name)
 		}
 	}
 	return refs
+}
+
+func memberRefValues(o client.Object) []string { return memberRefs(o.(*v1.Group)) }
+
+// memberRef is the kind prefix and name a member references ("" for a
+// member named by userName or applicationId).
+func memberRef(m v1.GroupMember) (prefix, name string) {
+	switch {
+	case m.UserRef != nil:
+		return refUser, m.UserRef.Name
+	case m.ServicePrincipalRef != nil:
+		return refSP, m.ServicePrincipalRef.Name
+	case m.GroupRef != nil:
+		return refGroup, m.GroupRef.Name
+	}
+	return "", ""
+}
+
+// referencesMember says whether group o has the member reference ref
+// ("user/alice"), without building its references.
+func referencesMember(o client.Object, ref string) bool {
+	for _, m := range o.(*v1.Group).Spec.Members {
+		if prefix, name := memberRef(m); prefix != "" && len(ref) == len(prefix)+len(name) &&
+			strings.HasPrefix(ref, prefix) && ref[len(prefix):] == name {
+			return true
+		}
+	}
+	return false
 }
 
 // identityController builds the watches every identity kind shares: its own
@@ -94,8 +118,8 @@ func requestsFor(ctx context.Context, c client.Client, list client.ObjectList, o
 
 // requestsMatching lists the objects whose index field has value as
 // reconcile requests (see listMatching).
-func requestsMatching(ctx context.Context, c client.Reader, list client.ObjectList, field, value string) []reconcile.Request {
-	if err := listMatching(ctx, c, list, field, value, client.UnsafeDisableDeepCopy); err != nil {
+func requestsMatching(ctx context.Context, c client.Reader, list client.ObjectList, field, value string, opts ...client.ListOption) []reconcile.Request {
+	if err := listMatching(ctx, c, list, field, value, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Failed to list objects to enqueue")
 		return nil
 	}
@@ -113,7 +137,7 @@ func requestsOf(list client.ObjectList) []reconcile.Request {
 // groupsReferencing wakes the groups in obj's namespace that name obj as a member.
 func groupsReferencing(c client.Client, prefix string) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		return requestsFor(ctx, c, &v1.GroupList{}, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexMemberRef: prefix + obj.GetName()})
+		return requestsMatching(ctx, c, &v1.GroupList{}, indexMemberRef, prefix+obj.GetName(), client.InNamespace(obj.GetNamespace()))
 	}
 }
 
