@@ -110,20 +110,20 @@ func (r *DatabricksAccountReconciler) Reconcile(ctx context.Context, req ctrl.Re
 // their readiness.
 func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, s *accountState) outcome {
 	// Read in place: this runs after every few identity changes of a sync.
-	count := func(obj client.Object, list client.ObjectList) (metrics.Readiness, error) {
+	count := func(k kind) (metrics.Readiness, error) {
 		var rd metrics.Readiness
-		err := forEachCached(ctx, r.Informers, r.Client, obj, list, indexAccount, s.acct.Name, func(o client.Object) { tallyReadiness(&rd, o) })
+		err := (cachedReader{r.Informers, r.Client}).forEach(ctx, k, "", indexAccount, s.acct.Name, func(o client.Object) { tallyReadiness(&rd, o) })
 		return rd, err
 	}
-	users, err := count(&v1.User{}, &v1.UserList{})
+	users, err := count(userKind)
 	if err != nil {
 		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
 	}
-	groups, err := count(&v1.Group{}, &v1.GroupList{})
+	groups, err := count(groupKind)
 	if err != nil {
 		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
 	}
-	sps, err := count(&v1.ServicePrincipal{}, &v1.ServicePrincipalList{})
+	sps, err := count(servicePrincipalKind)
 	if err != nil {
 		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
 	}

@@ -281,23 +281,22 @@ func (e *engine[R]) sameAccountResources(ctx context.Context, acct *v1.Databrick
 }
 
 func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1.DatabricksAccount, field, value string) ([]client.Object, error) {
+	// Every reconcile runs these checks, a resync too, so only the names of
+	// the accounts are read, in place, and only the matches are copied.
 	var accts v1.DatabricksAccountList
-	if err := e.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(acct)}); err != nil {
+	if err := e.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(acct)}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("failed to list the DatabricksAccounts of this account: %w", err)
 	}
 	var out []client.Object
 	for _, a := range accts.Items {
-		list := k.newList()
-		if err := listMatching(ctx, e, list, field, a.Name+"/"+value); err != nil {
-			return nil, fmt.Errorf("failed to list resources by %s: %w", field, err)
-		}
-		if err := forEachItem(list, func(o client.Object) {
+		if err := e.cached().forEach(ctx, k, "", field, a.Name+"/"+value, func(o client.Object) {
+			o = o.DeepCopyObject().(client.Object)
 			if o.GetObjectKind().GroupVersionKind().Kind == "" {
 				o.GetObjectKind().SetGroupVersionKind(v1.GroupVersion.WithKind(k.kindName))
 			}
 			out = append(out, o)
 		}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("failed to list resources by %s: %w", field, err)
 		}
 	}
 	return out, nil

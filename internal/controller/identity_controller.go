@@ -22,6 +22,7 @@ import (
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -50,7 +51,13 @@ type identityReconciler struct {
 	// Directory, set when the manager is sharded, tells an account of
 	// another shard from a missing one; nil when unsharded.
 	Directory *accountDirectory
+	// Informers, when set, is the manager's cache: the conflict checks read
+	// its indexes in place (see forEachCached).
+	Informers cache.Informers
 }
+
+// cached reads the cache's indexes in place (see cachedReader).
+func (r *identityReconciler) cached() cachedReader { return cachedReader{r.Informers, r.Client} }
 
 // identityState is one reconcile's working state, shared by its steps.
 type identityState[R any] struct {

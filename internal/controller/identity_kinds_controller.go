@@ -56,8 +56,8 @@ func setupServicePrincipalController(mgr ctrl.Manager, base *identityReconciler,
 func setupGroupController(mgr ctrl.Manager, base *identityReconciler, changes *changeRouter, grace time.Duration) error {
 	e := &engine[scim.Group]{identityReconciler: base, kind: groupKind, newRemote: newGroupRemote(base.Client, grace)}
 	return identityController(mgr, e.kind, base, changes.source(e.kind)).
-		Watches(&v1.User{}, bulkWakeUps(groupsReferencing(base.Client, refUser)), builder.WithPredicates(scimIDChanged())).
-		Watches(&v1.ServicePrincipal{}, bulkWakeUps(groupsReferencing(base.Client, refSP)), builder.WithPredicates(scimIDChanged())).
-		Watches(&v1.Group{}, bulkWakeUps(groupsReferencing(base.Client, refGroup)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.User{}, bulkWakeUps(groupsReferencing(base.cached(), refUser)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.ServicePrincipal{}, bulkWakeUps(groupsReferencing(base.cached(), refSP)), builder.WithPredicates(scimIDChanged())).
+		Watches(&v1.Group{}, bulkWakeUps(groupsReferencing(base.cached(), refGroup)), builder.WithPredicates(scimIDChanged())).
 		Complete(e)
 }

@@ -79,7 +79,7 @@ var _ = Describe("Field indexes", func() {
 		// The account recount reads the same index in place: the same
 		// objects a list finds, and the cache's own (no copies).
 		inPlace := func(field, value string) (names []string, objs []client.Object) {
-			Expect(forEachCached(ctx, managerCache.(cache.Informers), managerCache, &v1.User{}, &v1.UserList{}, field, value, func(o client.Object) {
+			Expect((cachedReader{managerCache.(cache.Informers), managerCache}).forEach(ctx, userKind, "", field, value, func(o client.Object) {
 				names, objs = append(names, o.GetName()), append(objs, o)
 			})).To(Succeed())
 			return names, objs

@@ -70,7 +70,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 	}
 	c := mgr.GetClient()
 	tokens := &account.TokenReader{Reader: c, Namespace: cfg.SecretNamespace}
-	changes := newChangeRouter(c)
+	changes := newChangeRouter(cachedReader{mgr.GetCache(), c})
 	reg := &account.Registry{
 		Tokens:      tokens,
 		NewClient:   cfg.NewClient,
@@ -87,7 +87,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) (*accou
 	}
 	accounts := &DatabricksAccountReconciler{Client: c, Registry: reg, Tokens: tokens, Recorder: events.NewRecorder("databricksaccount-controller"), Options: cfg.Controller, Informers: mgr.GetCache()}
 	identities := func(name string) *identityReconciler {
-		return &identityReconciler{Client: c, Accounts: reg, Recorder: events.NewRecorder(name + "-controller"), Options: cfg.Controller, Directory: dir}
+		return &identityReconciler{Client: c, Accounts: reg, Recorder: events.NewRecorder(name + "-controller"), Options: cfg.Controller, Directory: dir, Informers: mgr.GetCache()}
 	}
 	setups := []struct {
 		name  string

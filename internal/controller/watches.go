@@ -100,9 +100,9 @@ func identityController(mgr ctrl.Manager, k kind, base *identityReconciler, remo
 		// the kind's own events with priorities (priority.go).
 		For(k.newObject(), builder.WithPredicates(predicate.NewPredicateFuncs(func(client.Object) bool { return false }))).
 		Watches(k.newObject(), prioritizedOwnEvents(), builder.WithPredicates(specOrRequestChanged(), base.Directory.owned())).
-		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(c, k)), builder.WithPredicates(accountChanged())).
+		Watches(&v1.DatabricksAccount{}, handler.EnqueueRequestsFromMapFunc(identitiesOfAccount(base.cached(), k)), builder.WithPredicates(accountChanged())).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(identitiesInNamespace(c, k)), builder.WithPredicates(labelsChanged())).
-		Watches(k.newObject(), handler.EnqueueRequestsFromMapFunc(sameKeyResources(c, k)), builder.WithPredicates(deletedOnly())).
+		Watches(k.newObject(), handler.EnqueueRequestsFromMapFunc(sameKeyResources(c, base.cached(), k)), builder.WithPredicates(deletedOnly())).
 		WithOptions(base.Options).
 		Named(k.name)
 }
@@ -110,16 +110,6 @@ func identityController(mgr ctrl.Manager, k kind, base *identityReconciler, remo
 // requestsFor lists the objects matching an index value as reconcile requests.
 func requestsFor(ctx context.Context, c client.Client, list client.ObjectList, opts ...client.ListOption) []reconcile.Request {
 	if err := c.List(ctx, list, opts...); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Failed to list objects to enqueue")
-		return nil
-	}
-	return requestsOf(list)
-}
-
-// requestsMatching lists the objects whose index field has value as
-// reconcile requests (see listMatching).
-func requestsMatching(ctx context.Context, c client.Reader, list client.ObjectList, field, value string, opts ...client.ListOption) []reconcile.Request {
-	if err := listMatching(ctx, c, list, field, value, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Failed to list objects to enqueue")
 		return nil
 	}
@@ -135,16 +125,16 @@ func requestsOf(list client.ObjectList) []reconcile.Request {
 }
 
 // groupsReferencing wakes the groups in obj's namespace that name obj as a member.
-func groupsReferencing(c client.Client, prefix string) handler.MapFunc {
+func groupsReferencing(r cachedReader, prefix string) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		return requestsMatching(ctx, c, &v1.GroupList{}, indexMemberRef, prefix+obj.GetName(), client.InNamespace(obj.GetNamespace()))
+		return r.requests(ctx, groupKind, obj.GetNamespace(), indexMemberRef, prefix+obj.GetName())
 	}
 }
 
 // sameKeyResources wakes every resource with the same natural key as obj in
 // any DatabricksAccount of the same Databricks account, so a conflict
 // resolves as soon as the owner goes away.
-func sameKeyResources(c client.Client, k kind) handler.MapFunc {
+func sameKeyResources(c client.Client, r cachedReader, k kind) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
 		key := k.naturalKey(obj.(identityObject))
 		if key == "" {
@@ -155,14 +145,14 @@ func sameKeyResources(c client.Client, k kind) handler.MapFunc {
 			return nil
 		}
 		var accts v1.DatabricksAccountList
-		if err := c.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(&acct)}); err != nil {
+		if err := c.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(&acct)}, client.UnsafeDisableDeepCopy); err != nil {
 			return nil
 		}
 		var out []reconcile.Request
 		for _, a := range accts.Items {
-			for _, r := range requestsMatching(ctx, c, k.newList(), indexNaturalKey, a.Name+"/"+key) {
-				if r.NamespacedName != client.ObjectKeyFromObject(obj) {
-					out = append(out, r)
+			for _, req := range r.requests(ctx, k, "", indexNaturalKey, a.Name+"/"+key) {
+				if req.NamespacedName != client.ObjectKeyFromObject(obj) {
+					out = append(out, req)
 				}
 			}
 		}
@@ -171,9 +161,9 @@ func sameKeyResources(c client.Client, k kind) handler.MapFunc {
 }
 
 // identitiesOfAccount wakes every identity of a kind bound to the account that changed.
-func identitiesOfAccount(c client.Client, k kind) handler.MapFunc {
+func identitiesOfAccount(r cachedReader, k kind) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		return requestsFor(ctx, c, k.newList(), client.MatchingFields{indexAccount: obj.GetName()})
+		return r.requests(ctx, k, "", indexAccount, obj.GetName())
 	}
 }
 
@@ -310,7 +300,7 @@ func labelsChanged() predicate.Predicate {
 // changeRouter turns the SCIM ids a background re-list found changed into
 // reconcile requests for the resources that hold them.
 type changeRouter struct {
-	c      client.Reader
+	r      cachedReader
 	events map[string]chan cevent.GenericEvent // by kind name
 }
 
@@ -318,8 +308,8 @@ type changeRouter struct {
 // blocking the re-list that found them.
 const changeBuffer = 1024
 
-func newChangeRouter(c client.Reader) *changeRouter {
-	r := &changeRouter{c: c, events: map[string]chan cevent.GenericEvent{}}
+func newChangeRouter(c cachedReader) *changeRouter {
+	r := &changeRouter{r: c, events: map[string]chan cevent.GenericEvent{}}
 	for _, k := range identityKinds {
 		r.events[k.name] = make(chan cevent.GenericEvent, changeBuffer)
 	}
@@ -337,12 +327,15 @@ func (r *changeRouter) notify(accounts []string, ids []string) {
 		for _, name := range accounts {
 			for _, id := range ids {
 				for _, k := range identityKinds {
-					list := k.newList()
-					if err := listMatching(ctx, r.c, list, indexSCIMID, name+"/"+id); err != nil {
+					// The event carries only the key: the cache's object stays in the cache.
+					if err := r.r.forEach(ctx, k, "", indexSCIMID, name+"/"+id, func(o client.Object) {
+						key := k.newObject()
+						key.SetNamespace(o.GetNamespace())
+						key.SetName(o.GetName())
+						r.events[k.name] <- cevent.GenericEvent{Object: key}
+					}); err != nil {
 						ctrl.Log.Error(err, "Failed to find the resource for a remote change", "account", name, "scimID", id)
-						continue
 					}
-					_ = forEachItem(list, func(o client.Object) { r.events[k.name] <- cevent.GenericEvent{Object: o} })
 				}
 			}
 		}
