@@ -173,7 +173,7 @@ func (e *engine[R]) checkConflict(ctx context.Context, s *identityState[R]) outc
 	if key == "" {
 		return next()
 	}
-	candidates, err := e.sameAccountResources(ctx, s.acct, indexNaturalKey, key)
+	candidates, err := e.sameAccountResources(ctx, s, indexNaturalKey, key)
 	if err != nil {
 		return failed("check for conflicts", err)
 	}
@@ -251,7 +251,7 @@ func (e *engine[R]) claimID(ctx context.Context, s *identityState[R]) outcome {
 func (e *engine[R]) claim(ctx context.Context, s *identityState[R], id string, exclusive bool) outcome {
 	var holders []client.Object
 	for _, k := range identityKinds {
-		objs, err := e.sameAccountResourcesOf(ctx, k, s.acct, indexSCIMID, id)
+		objs, err := e.sameAccountResourcesOf(ctx, k, s, indexSCIMID, id)
 		if err != nil {
 			return failed("check who holds SCIM id "+id, err)
 		}
@@ -276,20 +276,20 @@ func (e *engine[R]) claim(ctx context.Context, s *identityState[R], id string, e
 
 // sameAccountResources lists the resources of this kind, bound to any
 // DatabricksAccount of the same Databricks account, whose index field has value.
-func (e *engine[R]) sameAccountResources(ctx context.Context, acct *v1.DatabricksAccount, field, value string) ([]client.Object, error) {
-	return e.sameAccountResourcesOf(ctx, e.kind, acct, field, value)
+func (e *engine[R]) sameAccountResources(ctx context.Context, s *identityState[R], field, value string) ([]client.Object, error) {
+	return e.sameAccountResourcesOf(ctx, e.kind, s, field, value)
 }
 
-func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1.DatabricksAccount, field, value string) ([]client.Object, error) {
-	// Every reconcile runs these checks, a resync too, so only the names of
-	// the accounts are read, in place, and only the matches are copied.
-	var accts v1.DatabricksAccountList
-	if err := e.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(acct)}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("failed to list the DatabricksAccounts of this account: %w", err)
+func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, s *identityState[R], field, value string) ([]client.Object, error) {
+	peers, err := e.peerAccounts(ctx, s)
+	if err != nil {
+		return nil, err
 	}
+	// Every reconcile runs these checks, a resync too: the index is read in
+	// place and only the matches are copied.
 	var out []client.Object
-	for _, a := range accts.Items {
-		if err := e.cached().forEach(ctx, k, "", field, a.Name+"/"+value, func(o client.Object) {
+	for _, name := range peers {
+		if err := e.cached().forEach(ctx, k, "", field, name+"/"+value, func(o client.Object) {
 			o = o.DeepCopyObject().(client.Object)
 			if o.GetObjectKind().GroupVersionKind().Kind == "" {
 				o.GetObjectKind().SetGroupVersionKind(v1.GroupVersion.WithKind(k.kindName))
@@ -300,6 +300,23 @@ func (e *engine[R]) sameAccountResourcesOf(ctx context.Context, k kind, acct *v1
 		}
 	}
 	return out, nil
+}
+
+// peerAccounts names the DatabricksAccounts of the same Databricks account
+// as s.acct, once per reconcile.
+func (e *engine[R]) peerAccounts(ctx context.Context, s *identityState[R]) ([]string, error) {
+	if s.peers != nil {
+		return s.peers, nil
+	}
+	var accts v1.DatabricksAccountList
+	if err := e.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(s.acct)}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("failed to list the DatabricksAccounts of this account: %w", err)
+	}
+	s.peers = make([]string, 0, len(accts.Items))
+	for _, a := range accts.Items {
+		s.peers = append(s.peers, a.Name)
+	}
+	return s.peers, nil
 }
 
 // oldest returns the owner among objs: the oldest; creationTimestamp has

@@ -65,8 +65,11 @@ type identityState[R any] struct {
 	// before is the object as last persisted: status is patched against it.
 	before identityObject
 	acct   *v1.DatabricksAccount
-	acc    *account.Account
-	rm     remote[R]
+	// peers names the DatabricksAccounts of acct's Databricks account (acct
+	// included), read once per reconcile by the conflict checks.
+	peers []string
+	acc   *account.Account
+	rm    remote[R]
 	// ownCreate: a create-pending record of this very object for this
 	// natural key: a create that may have succeeded unrecorded.
 	ownCreate bool
