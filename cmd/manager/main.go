@@ -54,6 +54,7 @@ import (
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/account"
 	"github.com/scimops/databricks-scim-operator/internal/controller"
+	"github.com/scimops/databricks-scim-operator/internal/lazylog"
 	"github.com/scimops/databricks-scim-operator/internal/metricsauth"
 	"github.com/scimops/databricks-scim-operator/internal/scim"
 )
@@ -182,7 +183,9 @@ func leaderElectionID(o options) string {
 
 func main() {
 	o, zopts := parseFlags()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zopts)))
+	// Each reconcile's logger is made with the object's fields; most never
+	// write, so the fields are encoded only when one does.
+	ctrl.SetLogger(lazylog.Wrap(zap.New(zap.UseFlagOptions(&zopts))))
 	setMemoryLimit()
 	if err := run(ctrl.SetupSignalHandler(), o); err != nil {
 		setupLog.Error(err, "Manager exited")
