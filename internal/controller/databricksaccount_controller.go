@@ -55,7 +55,7 @@ type DatabricksAccountReconciler struct {
 	Recorder events.EventRecorder
 	Options  controller.Options
 	// Informers, when set, is the manager's cache: identities are counted
-	// in place there instead of listed (see forEachCached).
+	// in place there instead of listed (see cachedReader).
 	Informers cache.Informers
 
 	verified account.Verifications

@@ -52,7 +52,7 @@ type identityReconciler struct {
 	// another shard from a missing one; nil when unsharded.
 	Directory *accountDirectory
 	// Informers, when set, is the manager's cache: the conflict checks read
-	// its indexes in place (see forEachCached).
+	// its indexes in place (see cachedReader).
 	Informers cache.Informers
 }
 
