@@ -21,7 +21,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
@@ -113,7 +113,7 @@ func internStrings(in any) {
 	if id, ok := in.(v1.Identity); ok {
 		internConditions(id.GetIdentityStatus().Conditions)
 	}
-	if t, ok := in.(interface{ GetObjectKind() schema.ObjectKind }); ok {
+	if t, ok := in.(runtime.Object); ok {
 		// Through TypeMeta itself: SetGroupVersionKind would build a new
 		// apiVersion string.
 		if tm, ok := t.GetObjectKind().(*metav1.TypeMeta); ok {

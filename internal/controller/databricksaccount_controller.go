@@ -109,29 +109,21 @@ func (r *DatabricksAccountReconciler) Reconcile(ctx context.Context, req ctrl.Re
 // countIdentities records the identities bound to the account and exports
 // their readiness.
 func (r *DatabricksAccountReconciler) countIdentities(ctx context.Context, s *accountState) outcome {
-	// Read in place: this runs after every few identity changes of a sync.
-	count := func(k kind) (metrics.Readiness, error) {
+	reader := cachedReader{r.Informers, r.Client}
+	tallies := make(map[string]metrics.Readiness, len(identityKinds))
+	for _, k := range identityKinds {
 		var rd metrics.Readiness
-		err := (cachedReader{r.Informers, r.Client}).forEach(ctx, k, "", indexAccount, s.acct.Name, func(o client.Object) { tallyReadiness(&rd, o) })
-		return rd, err
+		// Read in place: this runs after every few identity changes of a sync.
+		if err := reader.forEach(ctx, k, "", indexAccount, s.acct.Name, func(o client.Object) { tallyReadiness(&rd, o) }); err != nil {
+			return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
+		}
+		tallies[k.kindName] = rd
 	}
-	users, err := count(userKind)
-	if err != nil {
-		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
+	for kind, rd := range tallies {
+		metrics.RecordReadiness(s.acct.Name, kind, rd)
 	}
-	groups, err := count(groupKind)
-	if err != nil {
-		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
-	}
-	sps, err := count(servicePrincipalKind)
-	if err != nil {
-		return retry(v1.ReasonUnreachable, "failed to count identities: "+err.Error(), err)
-	}
-	metrics.RecordReadiness(s.acct.Name, "User", users)
-	metrics.RecordReadiness(s.acct.Name, "Group", groups)
-	metrics.RecordReadiness(s.acct.Name, "ServicePrincipal", sps)
-	total := func(rd metrics.Readiness) int32 { return int32(rd.Ready + rd.NotReady) }
-	s.counts = v1.IdentityCounts{Users: total(users), Groups: total(groups), ServicePrincipals: total(sps)}
+	total := func(k kind) int32 { return int32(tallies[k.kindName].Ready + tallies[k.kindName].NotReady) }
+	s.counts = v1.IdentityCounts{Users: total(userKind), Groups: total(groupKind), ServicePrincipals: total(servicePrincipalKind)}
 	s.acct.Status.Identities = s.counts
 	return next()
 }

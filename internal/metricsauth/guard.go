@@ -142,46 +142,55 @@ func bearerToken(req *http.Request) (string, bool) {
 // authenticate reviews a token. The cache is keyed by the token's hash, so
 // no token is held in memory beyond the request that carried it.
 func (g *guard) authenticate(ctx context.Context, token string) (authenticationv1.TokenReviewStatus, error) {
-	key := tokenKey(token)
-	if status, ok := g.tokens.get(key); ok {
-		return status, nil
-	}
-	var status authenticationv1.TokenReviewStatus
-	err := g.retry(ctx, func(ctx context.Context) (err error) {
-		status, err = g.reviews.reviewToken(ctx, token)
-		return err
-	})
+	status, err := reviewOnce(ctx, g, g.tokens, tokenKey(token),
+		func(ctx context.Context) (authenticationv1.TokenReviewStatus, error) {
+			return g.reviews.reviewToken(ctx, token)
+		},
+		func(s authenticationv1.TokenReviewStatus) time.Duration {
+			if s.Authenticated {
+				return tokenTTL
+			}
+			return unauthorizedTTL
+		})
 	if err != nil {
 		return status, fmt.Errorf("token review: %w", err)
 	}
-	ttl := tokenTTL
-	if !status.Authenticated {
-		ttl = unauthorizedTTL
-	}
-	g.tokens.put(key, status, ttl)
 	return status, nil
 }
 
 func (g *guard) authorize(ctx context.Context, spec authorizationv1.SubjectAccessReviewSpec) (bool, error) {
-	key := accessKey(spec)
-	if allowed, ok := g.access.get(key); ok {
-		return allowed, nil
-	}
-	var status authorizationv1.SubjectAccessReviewStatus
-	err := g.retry(ctx, func(ctx context.Context) (err error) {
-		status, err = g.reviews.reviewAccess(ctx, spec)
-		return err
-	})
+	allowed, err := reviewOnce(ctx, g, g.access, accessKey(spec),
+		func(ctx context.Context) (bool, error) {
+			status, err := g.reviews.reviewAccess(ctx, spec)
+			return status.Allowed && !status.Denied, err
+		},
+		func(allowed bool) time.Duration {
+			if allowed {
+				return allowTTL
+			}
+			return denyTTL
+		})
 	if err != nil {
 		return false, fmt.Errorf("subject access review: %w", err)
 	}
-	allowed := status.Allowed && !status.Denied
-	ttl := allowTTL
-	if !allowed {
-		ttl = denyTTL
-	}
-	g.access.put(key, allowed, ttl)
 	return allowed, nil
+}
+
+// reviewOnce answers from c, or asks review (retried) and keeps a
+// successful answer for ttl(answer). Failures are not kept.
+func reviewOnce[V any](ctx context.Context, g *guard, c *ttlCache[V], key [sha256.Size]byte, review func(context.Context) (V, error), ttl func(V) time.Duration) (V, error) {
+	if v, ok := c.get(key); ok {
+		return v, nil
+	}
+	var v V
+	if err := g.retry(ctx, func(ctx context.Context) (err error) {
+		v, err = review(ctx)
+		return err
+	}); err != nil {
+		return v, err
+	}
+	c.put(key, v, ttl(v))
+	return v, nil
 }
 
 // retry calls review until it succeeds, fails for good, or reviewTimeout
