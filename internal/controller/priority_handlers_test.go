@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -87,5 +88,36 @@ func TestMemberWakeUpsAreBulkWork(t *testing.T) {
 	}
 	if got[teamB] != 0 {
 		t.Errorf("a group already queued at the default priority was moved to %d", got[teamB])
+	}
+}
+
+func TestResyncsThatFallDueRunAheadOfQueuedCreates(t *testing.T) {
+	ctx := context.Background()
+	q := priorityqueue.New[reconcile.Request]("resyncs")
+	defer q.ShutDown()
+	h := prioritizedOwnEvents()
+	for _, name := range []string{"new-1", "new-2", "new-3"} {
+		h.Create(ctx, cevent.CreateEvent{Object: userWithID(name, "", 1)}, q)
+	}
+	// Requeued as the controller does after a converged reconcile. Falling
+	// due after the creates were queued, it would go behind them at the
+	// same priority.
+	resync := types.NamespacedName{Namespace: "ns", Name: "converged"}
+	q.AddWithOpts(priorityqueue.AddOpts{After: time.Millisecond, Priority: nextVisitPriority(outcome{kind: converged})}, reconcile.Request{NamespacedName: resync})
+	deadline := time.Now().Add(10 * time.Second)
+	for q.Len() < 4 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+
+	req, p, _ := q.GetWithPriority()
+	q.Done(req)
+	if req.NamespacedName != resync {
+		t.Fatalf("first out of the queue: %s at priority %d, want the resync that fell due", req.NamespacedName, p)
+	}
+	if p >= 0 {
+		t.Errorf("a resync is queued at priority %d, want below the default (0)", p)
+	}
+	if nextVisitPriority(outcome{kind: retrying}) != nil {
+		t.Error("a reconcile that did not converge must keep its priority for its retries")
 	}
 }
