@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -122,4 +123,55 @@ func TestMemberReferencesWakeOnlyTheGroupsThatNameTheMember(t *testing.T) {
 	g.Expect(groupsNaming(refSP + sameBucket)).To(Equal([]string{"robots"}))
 	g.Expect(groupsNaming(refGroup + sameBucket)).To(Equal([]string{"robots"}))
 	g.Expect(groupsNaming(refUser+named[:len(named)-1])).To(BeEmpty(), "a prefix of a name is not the name")
+}
+
+// The exact tests of the natural-key and SCIM-id buckets answer as the
+// index values do, for every kind, and build no strings for the common
+// (lower-case ASCII) key.
+func TestBucketTestsAgreeWithTheIndexValues(t *testing.T) {
+	sp := func(appID, name string) *v1.ServicePrincipal {
+		s := &v1.ServicePrincipal{ObjectMeta: metav1.ObjectMeta{Name: "sp", Namespace: stepNamespace}}
+		s.Spec.AccountRef.Name, s.Spec.ApplicationID, s.Spec.DisplayName = stepAccountName, appID, name
+		return s
+	}
+	group := &v1.Group{ObjectMeta: metav1.ObjectMeta{Name: "g", Namespace: stepNamespace}}
+	group.Spec.AccountRef.Name, group.Spec.DisplayName, group.Status.ID = stepAccountName, "Data Engineers", "g-1"
+	objects := []identityObject{
+		stepUser("plain", func(u *v1.User) { u.Spec.UserName = "alice@example.com" }, withID("u-1")),
+		stepUser("upper", func(u *v1.User) { u.Spec.UserName = "Alice@Example.com" }),
+		stepUser("folded", func(u *v1.User) { u.Spec.UserName = "STRASSE@example.com" }),
+		stepUser("other-account", func(u *v1.User) { u.Spec.AccountRef.Name = "other"; u.Spec.UserName = "alice@example.com" }, withID("u-1")),
+		sp("0b8e3c1a-7f2d-4e5a-9c6b-1d2e3f4a5b6c", "etl"),
+		sp("", "etl"),
+		group,
+	}
+	values := func(o client.Object) []string {
+		return append(naturalKeyIndexValue(o), scimIDIndexValue(o)...)
+	}
+	var candidates []string
+	for _, o := range objects {
+		for _, v := range values(o) {
+			candidates = append(candidates, v, v[:len(v)-1], v+"x", "x"+v, "other/"+v)
+		}
+	}
+	candidates = append(candidates, stepAccountName+"/straße@example.com", stepAccountName+"/user:straße@example.com", stepAccountName+"/", "", stepAccountName+"/user:")
+	for _, o := range objects {
+		for _, v := range candidates {
+			if got, want := hasNaturalKey(o, v), slices.Contains(naturalKeyIndexValue(o), v); got != want {
+				t.Errorf("%s: hasNaturalKey(%q) = %v, the index has it: %v", o.GetName(), v, got, want)
+			}
+			if got, want := hasSCIMID(o, v), slices.Contains(scimIDIndexValue(o), v); got != want {
+				t.Errorf("%s: hasSCIMID(%q) = %v, the index has it: %v", o.GetName(), v, got, want)
+			}
+		}
+	}
+
+	plain, key, id := objects[0], naturalKeyIndexValue(objects[0])[0], scimIDIndexValue(objects[0])[0]
+	if allocs := testing.AllocsPerRun(100, func() {
+		if !hasNaturalKey(plain, key) || !hasSCIMID(plain, id) {
+			t.Fatal("the object does not have its own values")
+		}
+	}); allocs != 0 {
+		t.Errorf("the bucket tests allocate %v times per object, want 0", allocs)
+	}
 }

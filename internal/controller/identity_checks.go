@@ -308,14 +308,13 @@ func (e *engine[R]) peerAccounts(ctx context.Context, s *identityState[R]) ([]st
 	if s.peers != nil {
 		return s.peers, nil
 	}
-	var accts v1.DatabricksAccountList
-	if err := e.List(ctx, &accts, client.MatchingFields{indexEndpoint: endpointOf(s.acct)}, client.UnsafeDisableDeepCopy); err != nil {
+	peers := []string{}
+	if err := e.cached().forEachOf(ctx, accountPrototype, newAccountList, "", indexEndpoint, endpointOf(s.acct), func(o client.Object) {
+		peers = append(peers, o.GetName())
+	}); err != nil {
 		return nil, fmt.Errorf("failed to list the DatabricksAccounts of this account: %w", err)
 	}
-	s.peers = make([]string, 0, len(accts.Items))
-	for _, a := range accts.Items {
-		s.peers = append(s.peers, a.Name)
-	}
+	s.peers = peers
 	return s.peers, nil
 }
 

@@ -63,6 +63,8 @@ func (r *identityReconciler) cached() cachedReader { return cachedReader{r.Infor
 type identityState[R any] struct {
 	obj identityObject
 	// before is the object as last persisted: status is patched against it.
+	// It may be the cache's own object (getWithCopy): never change it,
+	// replace it.
 	before identityObject
 	acct   *v1.DatabricksAccount
 	// peers names the DatabricksAccounts of acct's Databricks account (acct
@@ -101,8 +103,8 @@ type engine[R any] struct {
 func (e *engine[R]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, ReconcileTimeout)
 	defer cancel()
-	obj := e.kind.newObject()
-	if err := e.Get(ctx, req.NamespacedName, obj); err != nil {
+	before, obj, err := e.cached().getWithCopy(ctx, e.kind, req.NamespacedName)
+	if err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	deleting := !obj.GetDeletionTimestamp().IsZero()
@@ -110,7 +112,7 @@ func (e *engine[R]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 		ctrl.LoggerFrom(ctx).V(1).Info("Reconciliation is suspended")
 		return ctrl.Result{}, nil
 	}
-	s := &identityState[R]{obj: obj, before: obj.DeepCopyObject().(identityObject)}
+	s := &identityState[R]{obj: obj, before: before}
 	o := runSteps(withLane(ctx, obj, deleting), s, e.stepsFor(obj, deleting))
 	if o.kind == released {
 		return ctrl.Result{RequeueAfter: o.requeueAfter}, nil

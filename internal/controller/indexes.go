@@ -22,7 +22,9 @@ import (
 	"hash/maphash"
 	"slices"
 	"strconv"
+	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -32,6 +34,7 @@ import (
 
 	v1 "github.com/scimops/databricks-scim-operator/api/v1alpha1"
 	"github.com/scimops/databricks-scim-operator/internal/account"
+	"github.com/scimops/databricks-scim-operator/internal/inventory"
 )
 
 // Field indexes on the manager's cache.
@@ -93,8 +96,8 @@ type fieldIndex struct {
 // hash has a random seed per process, so a tenant cannot choose names that
 // fill one bucket.
 var hashedIndexes = map[string]hashedIndex{
-	indexNaturalKey: {values: naturalKeyIndexValue, has: hasValue(naturalKeyIndexValue)},
-	indexSCIMID:     {values: scimIDIndexValue, has: hasValue(scimIDIndexValue)},
+	indexNaturalKey: {values: naturalKeyIndexValue, has: hasNaturalKey},
+	indexSCIMID:     {values: scimIDIndexValue, has: hasSCIMID},
 	indexMemberRef:  {values: memberRefValues, has: referencesMember},
 }
 
@@ -107,8 +110,32 @@ type hashedIndex struct {
 	has func(o client.Object, value string) bool
 }
 
-func hasValue(values client.IndexerFunc) func(client.Object, string) bool {
-	return func(o client.Object, value string) bool { return slices.Contains(values(o), value) }
+// hasNaturalKey is naturalKeyIndexValue's test without building the value:
+// the conflict check of every reconcile runs it on a whole bucket, and
+// building each object's key was a tenth of the allocations of a resync.
+func hasNaturalKey(o client.Object, value string) bool {
+	id := o.(identityObject)
+	prefix, name := kindOf(o).keyName(id)
+	rest, ok := cutPrefixes(value, id.GetAccountName(), "/", prefix)
+	return ok && name != "" && rest == inventory.Key(name)
+}
+
+// hasSCIMID is scimIDIndexValue's test without building the value.
+func hasSCIMID(o client.Object, value string) bool {
+	id := o.(v1.Identity)
+	rest, ok := cutPrefixes(value, id.GetAccountName(), "/")
+	return ok && id.GetIdentityStatus().ID != "" && rest == id.GetIdentityStatus().ID
+}
+
+// cutPrefixes removes prefixes from the front of s in turn; ok is false
+// when one is not there.
+func cutPrefixes(s string, prefixes ...string) (rest string, ok bool) {
+	for _, p := range prefixes {
+		if s, ok = strings.CutPrefix(s, p); !ok {
+			return "", false
+		}
+	}
+	return s, true
 }
 
 const indexBuckets = 2048
@@ -184,12 +211,18 @@ type cachedReader struct {
 // forEach calls fn with each object of kind k whose index field has value,
 // as listMatching lists them; namespace is "" for a cluster-wide index.
 func (c cachedReader) forEach(ctx context.Context, k kind, namespace, field, value string, fn func(client.Object)) error {
-	indexer, err := c.indexerOf(ctx, k.newObject())
+	return c.forEachOf(ctx, k.prototype, k.newList, namespace, field, value, fn)
+}
+
+// forEachOf is forEach for any kind: prototype names it to the cache, and
+// newList makes a list of it when there is no indexer to read.
+func (c cachedReader) forEachOf(ctx context.Context, prototype client.Object, newList func() client.ObjectList, namespace, field, value string, fn func(client.Object)) error {
+	indexer, err := c.indexerOf(ctx, prototype)
 	if err != nil {
 		return err
 	}
 	if indexer == nil {
-		list := k.newList()
+		list := newList()
 		opts := []client.ListOption{client.UnsafeDisableDeepCopy}
 		if namespace != "" {
 			opts = append(opts, client.InNamespace(namespace))
@@ -217,6 +250,37 @@ func (c cachedReader) forEach(ctx context.Context, k kind, namespace, field, val
 		}
 	}
 	return nil
+}
+
+// getWithCopy reads the object key names, of kind k: cached is the cache's
+// own object, to be read and not kept past the reconcile or changed, and obj
+// a copy to work on. Every reconcile keeps the object as read to patch its
+// status against; taking the cache's object for that saves one deep copy
+// per reconcile. Without an indexer to read, cached is a second copy.
+func (c cachedReader) getWithCopy(ctx context.Context, k kind, key client.ObjectKey) (cached, obj identityObject, err error) {
+	indexer, err := c.indexerOf(ctx, k.prototype)
+	if err != nil {
+		return nil, nil, err
+	}
+	if indexer == nil {
+		obj = k.newObject()
+		if err := c.reader.Get(ctx, key, obj); err != nil {
+			return nil, nil, err
+		}
+		return obj.DeepCopyObject().(identityObject), obj, nil
+	}
+	raw, exists, err := indexer.GetByKey(key.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	if !exists {
+		return nil, nil, apierrors.NewNotFound(v1.GroupVersion.WithResource(k.name+"s").GroupResource(), key.Name)
+	}
+	cached, ok := raw.(identityObject)
+	if !ok {
+		return nil, nil, fmt.Errorf("the cache holds a %T for %s", raw, key)
+	}
+	return cached, cached.DeepCopyObject().(identityObject), nil
 }
 
 // requests are the reconcile requests of the objects forEach finds.
@@ -322,3 +386,8 @@ func scimIDIndexValue(o client.Object) []string {
 func accountIndexValue(o client.Object) []string {
 	return []string{o.(v1.Identity).GetAccountName()}
 }
+
+// accountPrototype and newAccountList name DatabricksAccount to forEachOf.
+var accountPrototype client.Object = &v1.DatabricksAccount{}
+
+func newAccountList() client.ObjectList { return &v1.DatabricksAccountList{} }

@@ -21,6 +21,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -93,5 +94,30 @@ var _ = Describe("Field indexes", func() {
 		}
 		none, _ := inPlace(indexNaturalKey, naturalKeyIndexValue(u)[0]+"x")
 		Expect(none).To(BeEmpty(), "only exact values from a hashed bucket")
+
+		// A reconcile reads its object the same way: the cache's own to
+		// patch against, and a copy to change.
+		reader := cachedReader{managerCache.(cache.Informers), managerCache}
+		cached, obj, err := reader.getWithCopy(ctx, userKind, client.ObjectKeyFromObject(u))
+		Expect(err).NotTo(HaveOccurred())
+		_, inCache := inPlace(indexAccount, s.account)
+		Expect(cached).To(BeIdenticalTo(inCache[0]), "the cache's own object")
+		Expect(obj).NotTo(BeIdenticalTo(cached))
+		Expect(obj.(*v1.User).Spec).To(Equal(cached.(*v1.User).Spec))
+		Expect(obj.(*v1.User).Status).To(Equal(cached.(*v1.User).Status))
+		obj.GetIdentityStatus().ID = "changed"
+		Expect(cached.GetIdentityStatus().ID).To(Equal(u.Status.ID), "the copy shares nothing with the cache")
+		_, _, err = reader.getWithCopy(ctx, userKind, client.ObjectKey{Namespace: s.namespace, Name: "missing"})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "a missing object reads as NotFound: %v", err)
+
+		// Without an indexer (a plain client) both are copies.
+		plain := cachedReader{nil, managerCache}
+		cached, obj, err = plain.getWithCopy(ctx, userKind, client.ObjectKeyFromObject(u))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cached).NotTo(BeIdenticalTo(inCache[0]))
+		Expect(obj).NotTo(BeIdenticalTo(cached))
+		Expect(obj.GetIdentityStatus().ID).To(Equal(u.Status.ID))
+		_, _, err = plain.getWithCopy(ctx, userKind, client.ObjectKey{Namespace: s.namespace, Name: "missing"})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue())
 	})
 })

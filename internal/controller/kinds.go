@@ -36,9 +36,13 @@ type kind struct {
 	name, kindName string
 	newObject      func() identityObject
 	newList        func() client.ObjectList
-	// naturalKey is what identifies the remote object within a Databricks
-	// account, e.g. "user:alice@example.com"; "" when the spec names none.
-	naturalKey func(identityObject) string
+	// prototype names the kind to the cache (which informer); it is never
+	// read or written.
+	prototype identityObject
+	// keyName is the name the natural key is made of and the prefix that
+	// tells the kinds' keys apart (naturalKey); name is "" when the spec
+	// names none.
+	keyName func(identityObject) (prefix, name string)
 	// keys lists the natural keys the spec names (its own and its members'),
 	// for validation.
 	keys func(identityObject) []string
@@ -49,8 +53,9 @@ var (
 		name: "user", kindName: "User",
 		newObject: func() identityObject { return &v1.User{} },
 		newList:   func() client.ObjectList { return &v1.UserList{} },
-		naturalKey: func(o identityObject) string {
-			return keyed("user:", o.(*v1.User).Spec.UserName)
+		prototype: &v1.User{},
+		keyName: func(o identityObject) (string, string) {
+			return "user:", o.(*v1.User).Spec.UserName
 		},
 		keys: func(o identityObject) []string { return []string{o.(*v1.User).Spec.UserName} },
 	}
@@ -58,12 +63,13 @@ var (
 		name: "serviceprincipal", kindName: "ServicePrincipal",
 		newObject: func() identityObject { return &v1.ServicePrincipal{} },
 		newList:   func() client.ObjectList { return &v1.ServicePrincipalList{} },
-		naturalKey: func(o identityObject) string {
+		prototype: &v1.ServicePrincipal{},
+		keyName: func(o identityObject) (string, string) {
 			s := o.(*v1.ServicePrincipal)
 			if s.Spec.ApplicationID != "" {
-				return keyed("sp-app:", s.Spec.ApplicationID)
+				return "sp-app:", s.Spec.ApplicationID
 			}
-			return keyed("sp-name:", s.Spec.DisplayName)
+			return "sp-name:", s.Spec.DisplayName
 		},
 		keys: func(o identityObject) []string {
 			s := o.(*v1.ServicePrincipal)
@@ -74,8 +80,9 @@ var (
 		name: "group", kindName: "Group",
 		newObject: func() identityObject { return &v1.Group{} },
 		newList:   func() client.ObjectList { return &v1.GroupList{} },
-		naturalKey: func(o identityObject) string {
-			return keyed("group:", o.(*v1.Group).Spec.DisplayName)
+		prototype: &v1.Group{},
+		keyName: func(o identityObject) (string, string) {
+			return "group:", o.(*v1.Group).Spec.DisplayName
 		},
 		keys: func(o identityObject) []string {
 			g := o.(*v1.Group)
@@ -88,6 +95,10 @@ var (
 	}
 	identityKinds = []kind{userKind, servicePrincipalKind, groupKind}
 )
+
+// naturalKey is what identifies the remote object within a Databricks
+// account, e.g. "user:alice@example.com"; "" when the spec names none.
+func (k kind) naturalKey(o identityObject) string { return keyed(k.keyName(o)) }
 
 func keyed(prefix, value string) string {
 	if value == "" {
